@@ -1,0 +1,1 @@
+# bench/esp.mk: (empty until its sources land)

@@ -1,0 +1,1 @@
+# sim/net.mk: (empty until its sources land)

@@ -1,0 +1,1 @@
+# sim/trace.mk: (empty until its sources land)

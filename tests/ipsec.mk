@@ -1,0 +1,1 @@
+# tests/ipsec.mk: (empty until its sources land)

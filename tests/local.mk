@@ -1,0 +1,16 @@
+# tests/: one CUnit program per unit; each prints CUnit's summary (see build-aux/tee-test-driver).
+TEST_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(CUNIT_CFLAGS)
+EXTRA_DIST += tests/cu.h
+
+check_PROGRAMS += tests/test_sched tests/test_rng
+TESTS += tests/test_sched tests/test_rng
+tests_test_sched_SOURCES = tests/test_sched.c
+tests_test_sched_CFLAGS = $(TEST_CFLAGS)
+tests_test_sched_LDADD = $(SIM_LIBS) $(CUNIT_LIBS)
+tests_test_rng_SOURCES = tests/test_rng.c
+tests_test_rng_CFLAGS = $(TEST_CFLAGS)
+tests_test_rng_LDADD = $(SIM_LIBS) $(CUNIT_LIBS)
+
+include tests/net.mk
+include tests/trace.mk
+include tests/ipsec.mk

@@ -1,0 +1,1 @@
+# tests/net.mk: (empty until its sources land)

@@ -1,0 +1,1 @@
+# tests/trace.mk: (empty until its sources land)
