@@ -13,4 +13,5 @@ tests_test_rng_LDADD = $(SIM_LIBS) $(CUNIT_LIBS)
 
 include tests/net.mk
 include tests/trace.mk
-include tests/ipsec.mk
+include tests/esp.mk
+include tests/ike.mk

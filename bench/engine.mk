@@ -1,0 +1,1 @@
+# bench/engine.mk: (empty until its sources land)

@@ -1,0 +1,1 @@
+# bench/ike.mk: (empty until its sources land)

@@ -1,0 +1,1 @@
+# models/ipsec/esp.mk: (empty until its sources land)

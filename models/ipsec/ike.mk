@@ -1,0 +1,1 @@
+# models/ipsec/ike.mk: (empty until its sources land)

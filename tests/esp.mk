@@ -1,0 +1,1 @@
+# tests/esp.mk: (empty until its sources land)

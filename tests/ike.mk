@@ -1,0 +1,1 @@
+# tests/ike.mk: (empty until its sources land)

@@ -1,1 +1,0 @@
-# tests/ipsec.mk: (empty until its sources land)
