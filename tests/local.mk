@@ -14,4 +14,5 @@ tests_test_rng_LDADD = $(SIM_LIBS) $(CUNIT_LIBS)
 include tests/net.mk
 include tests/trace.mk
 include tests/esp.mk
-include tests/ike.mk
+include tests/ike_codec.mk
+include tests/ike_crypto.mk

@@ -1,1 +1,0 @@
-# models/ipsec/ike.mk: (empty until its sources land)

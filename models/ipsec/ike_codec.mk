@@ -1,0 +1,1 @@
+# models/ipsec/ike_codec.mk: (empty until its sources land)

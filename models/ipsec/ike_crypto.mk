@@ -1,0 +1,1 @@
+# models/ipsec/ike_crypto.mk: (empty until its sources land)

@@ -1,1 +1,0 @@
-# tests/ike.mk: (empty until its sources land)

@@ -1,0 +1,1 @@
+# tests/ike_codec.mk: (empty until its sources land)

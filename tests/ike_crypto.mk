@@ -1,0 +1,1 @@
+# tests/ike_crypto.mk: (empty until its sources land)
