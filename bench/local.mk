@@ -6,6 +6,7 @@ BENCH_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 include bench/esp.mk
 include bench/ike.mk
 include bench/engine.mk
+include bench/net.mk
 
 noinst_PROGRAMS += $(BENCH_PROGS)
 

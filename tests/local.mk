@@ -2,8 +2,8 @@
 TEST_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(CUNIT_CFLAGS)
 EXTRA_DIST += tests/cu.h
 
-check_PROGRAMS += tests/test_sched tests/test_rng
-TESTS += tests/test_sched tests/test_rng
+check_PROGRAMS += tests/test_sched tests/test_rng tests/test_trace
+TESTS += tests/test_sched tests/test_rng tests/test_trace
 tests_test_sched_SOURCES = tests/test_sched.c
 tests_test_sched_CFLAGS = $(TEST_CFLAGS)
 tests_test_sched_LDADD = $(SIM_LIBS) $(CUNIT_LIBS)
@@ -11,8 +11,11 @@ tests_test_rng_SOURCES = tests/test_rng.c
 tests_test_rng_CFLAGS = $(TEST_CFLAGS)
 tests_test_rng_LDADD = $(SIM_LIBS) $(CUNIT_LIBS)
 
+tests_test_trace_SOURCES = tests/test_trace.c
+tests_test_trace_CFLAGS = $(TEST_CFLAGS)
+tests_test_trace_LDADD = $(SIM_LIBS) $(CUNIT_LIBS)
+
 include tests/net.mk
-include tests/trace.mk
 include tests/esp.mk
 include tests/ike_codec.mk
 include tests/ike_crypto.mk

@@ -1,0 +1,1 @@
+# bench/net.mk: (empty until its sources land)

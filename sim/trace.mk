@@ -1,1 +1,0 @@
-# sim/trace.mk: (empty until its sources land)

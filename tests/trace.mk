@@ -1,1 +1,0 @@
-# tests/trace.mk: (empty until its sources land)
