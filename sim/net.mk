@@ -1,1 +1,2 @@
-# sim/net.mk: (empty until its sources land)
+# sim/net.mk: the network substrate: IPv4/UDP codec, nodes and routing, links, the demo.
+sim_libsim_a_SOURCES += sim/ipv4.h sim/ipv4.c

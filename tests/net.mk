@@ -1,1 +1,6 @@
-# tests/net.mk: (empty until its sources land)
+# tests/net.mk: network substrate suites: IPv4/UDP codec, routing, links, nodes, pcap, determinism.
+check_PROGRAMS += tests/test_ipv4
+TESTS += tests/test_ipv4
+tests_test_ipv4_SOURCES = tests/test_ipv4.c
+tests_test_ipv4_CFLAGS = $(TEST_CFLAGS)
+tests_test_ipv4_LDADD = $(SIM_LIBS) $(CUNIT_LIBS)
