@@ -1,4 +1,5 @@
-/* pes.c: radix heap with FIFO buckets (see pes.h for why). */
+/* pes.c: the radix heap's slow paths: chunks, spilling a bucket to lower levels, peek and
+ * compaction (see pes.h for the structure and why). */
 #include "sim/pes.h"
 
 #include <glib.h>
@@ -7,103 +8,155 @@
 void sim_pes_init(struct sim_pes *q)
 {
 	memset(q, 0, sizeof *q);
+	q->b = g_new0(struct sim_pes_bucket, SIM_PES_BUCKETS);
+	for (unsigned i = 0; i < SIM_PES_BUCKETS; i++)
+		q->b[i].tail_n = SIM_PES_CHUNK;
 }
 
 void sim_pes_clear(struct sim_pes *q)
 {
-	for (int i = 0; i < 65; i++)
-		g_free(q->b[i].v);
-	sim_pes_init(q);
+	while (q->all) {
+		struct sim_pes_chunk *c = q->all;
+		q->all = c->all;
+		g_free(c);
+	}
+	g_free(q->b);
+	memset(q, 0, sizeof *q);
 }
 
-static inline unsigned bucket_of(uint64_t key, uint64_t last)
+/* Gives bucket b a new empty tail chunk. */
+void sim_pes_new_chunk(struct sim_pes *q, struct sim_pes_bucket *b)
 {
-	uint64_t x = key ^ last;
-	return x ? 64u - (unsigned)__builtin_clzll(x) : 0u;
+	struct sim_pes_chunk *c = q->free;
+	if (c) {
+		q->free = c->next;
+	} else {
+		c = g_new(struct sim_pes_chunk, 1);
+		c->all = q->all;
+		q->all = c;
+		q->chunks++;
+	}
+	c->next = NULL;
+	if (b->tail)
+		b->tail->next = c;
+	else
+		b->head = c;
+	b->tail = c;
+	b->tail_n = 0;
 }
 
-static void bucket_grow(struct sim_pes *q, struct sim_pes_bucket *b)
+static inline void chunk_free(struct sim_pes *q, struct sim_pes_chunk *c)
 {
-	q->grows++;
-	b->cap = b->cap ? b->cap * 2 : 64;
-	b->v = g_renew(struct sim_pes_entry, b->v, b->cap);
+	c->next = q->free;
+	q->free = c;
 }
 
-static inline void bucket_append(struct sim_pes *q, unsigned bi, uint64_t key, uint32_t idx)
+static inline void bucket_empty(struct sim_pes *q, unsigned bi)
 {
 	struct sim_pes_bucket *b = &q->b[bi];
-	if (G_UNLIKELY(b->n == b->cap))
-		bucket_grow(q, b);
-	b->v[b->n].key = key;
-	b->v[b->n].idx = idx;
-	b->n++;
-	if (bi)
-		q->nonempty |= UINT64_C(1) << (bi - 1);
+	b->head = b->tail = NULL;
+	b->head_i = 0;
+	b->tail_n = SIM_PES_CHUNK;
+	q->words[bi >> 6] &= ~(UINT64_C(1) << (bi & 63));
+	if (q->words[bi >> 6] == 0)
+		q->summary &= ~(UINT32_C(1) << (bi >> 6));
 }
 
-void sim_pes_push(struct sim_pes *q, uint64_t key, uint32_t idx)
+/* The head chunk of level-0 bucket bi has been read to its end: drop it. */
+void sim_pes_next_chunk(struct sim_pes *q, unsigned bi)
 {
-	bucket_append(q, bucket_of(key, q->last), key, idx);
-	q->size++;
+	struct sim_pes_bucket *b = &q->b[bi];
+	struct sim_pes_chunk *c = b->head;
+	if (c == b->tail) {
+		chunk_free(q, c);
+		bucket_empty(q, bi);
+		return;
+	}
+	b->head = c->next;
+	b->head_i = 0;
+	chunk_free(q, c);
 }
 
-/* Makes bucket 0 non-empty by spilling the lowest non-empty bucket. Returns false when empty. */
-static bool refill0(struct sim_pes *q)
+static inline uint32_t chunk_end(const struct sim_pes_bucket *b, const struct sim_pes_chunk *c)
 {
-	struct sim_pes_bucket *b0 = &q->b[0];
-	if (b0->n > q->head0)
-		return true;
-	b0->n = 0;
-	q->head0 = 0;
-	if (!q->nonempty)
+	return c == b->tail ? b->tail_n : SIM_PES_CHUNK;
+}
+
+static uint64_t bucket_min(const struct sim_pes_bucket *b)
+{
+	uint64_t min = UINT64_MAX;
+	uint32_t from = b->head_i;
+	for (const struct sim_pes_chunk *c = b->head; c; c = c->next, from = 0)
+		for (uint32_t i = from, end = chunk_end(b, c); i < end; i++)
+			if (c->v[i].key < min)
+				min = c->v[i].key;
+	return min;
+}
+
+/* Spills bucket bi (the lowest non-empty one, above level 0) into lower levels relative to its
+ * minimum, unless that minimum is > limit. Each entry lands below bi's level, in its original
+ * order, so equal keys stay in insertion order. */
+bool sim_pes_spill(struct sim_pes *q, unsigned bi, uint64_t limit)
+{
+	struct sim_pes_bucket *b = &q->b[bi];
+	uint64_t min = bucket_min(b);
+	if (min > limit)
 		return false;
-	unsigned bi = 1u + (unsigned)__builtin_ctzll(q->nonempty);
-	struct sim_pes_bucket *b = &q->b[bi];
-	uint64_t min = b->v[0].key;
-	for (uint32_t i = 1; i < b->n; i++)
-		if (b->v[i].key < min)
-			min = b->v[i].key;
 	q->last = min;
-	/* Every entry lands in a lower bucket, in its original order: FIFO among equals holds. */
-	for (uint32_t i = 0; i < b->n; i++)
-		bucket_append(q, bucket_of(b->v[i].key, min), b->v[i].key, b->v[i].idx);
-	b->n = 0;
-	q->nonempty &= ~(UINT64_C(1) << (bi - 1));
-	return true;
+	struct sim_pes_chunk *c = b->head;
+	struct sim_pes_chunk *tail = b->tail;
+	uint32_t tail_n = b->tail_n;
+	bucket_empty(q, bi);
+	while (c) {
+		struct sim_pes_chunk *next = c->next;
+		uint32_t end = c == tail ? tail_n : SIM_PES_CHUNK;
+		for (uint32_t i = 0; i < end; i++)
+			sim_pes_append(q, sim_pes_bucket_of(c->v[i].key, min), &c->v[i]);
+		q->moves += end;
+		chunk_free(q, c); /* read to its end: the appends above may reuse it from now on */
+		c = next;
+	}
+	return true; /* the minimum itself is now at level 0, in the lowest bucket there */
 }
 
-bool sim_pes_peek(struct sim_pes *q, uint64_t *key)
+bool sim_pes_peek(const struct sim_pes *q, uint64_t *key)
 {
-	if (!refill0(q))
+	if (q->summary == 0)
 		return false;
-	*key = q->last;
+	*key = bucket_min(&q->b[sim_pes_lowest(q)]);
 	return true;
 }
 
-uint32_t sim_pes_pop(struct sim_pes *q, uint64_t *key)
+void sim_pes_rebase(struct sim_pes *q, uint64_t floor)
 {
-	bool ok = refill0(q);
-	g_assert(ok);
-	struct sim_pes_bucket *b0 = &q->b[0];
-	uint32_t idx = b0->v[q->head0++].idx;
-	*key = q->last;
-	q->size--;
-	return idx;
+	if (q->summary == 0)
+		q->last = floor;
 }
 
-void sim_pes_filter(struct sim_pes *q, bool (*keep)(void *ctx, uint32_t idx), void *ctx)
+void sim_pes_filter(struct sim_pes *q, bool (*keep)(void *ctx, const struct sim_pes_entry *e), void *ctx)
 {
-	for (unsigned bi = 0; bi < 65; bi++) {
+	for (unsigned bi = 0; bi < SIM_PES_BUCKETS; bi++) {
 		struct sim_pes_bucket *b = &q->b[bi];
-		uint32_t from = bi == 0 ? q->head0 : 0, to = 0;
-		for (uint32_t i = from; i < b->n; i++)
-			if (keep(ctx, b->v[i].idx))
-				b->v[to++] = b->v[i];
-		q->size -= b->n - from - to;
-		b->n = to;
-		if (bi == 0)
-			q->head0 = 0;
-		else if (to == 0)
-			q->nonempty &= ~(UINT64_C(1) << (bi - 1));
+		if (!b->head)
+			continue;
+		struct sim_pes_chunk *c = b->head;
+		struct sim_pes_chunk *tail = b->tail;
+		uint32_t tail_n = b->tail_n;
+		uint32_t from = b->head_i;
+		bucket_empty(q, bi);
+		/* Re-append what is kept: a chunk goes back to the free list only once read. */
+		while (c) {
+			struct sim_pes_chunk *next = c->next;
+			uint32_t end = c == tail ? tail_n : SIM_PES_CHUNK;
+			for (uint32_t i = from; i < end; i++) {
+				if (keep(ctx, &c->v[i]))
+					sim_pes_append(q, bi, &c->v[i]);
+				else
+					q->size--;
+			}
+			chunk_free(q, c);
+			c = next;
+			from = 0;
+		}
 	}
 }

@@ -1,95 +1,71 @@
-/* sim.c: event pool, scheduling, lazy cancellation and the run loop. */
+/* sim.c: cancellation slots, lazy cancellation with compaction, and the run loop. */
 #include "sim/sim.h"
 
 #include <glib.h>
 #include <string.h>
 
-enum { SIM_EV_FREE, SIM_EV_PENDING, SIM_EV_CANCELLED };
-
-#define NO_SLOT UINT32_MAX
-
 void sim_init(struct sim *sim, uint64_t seed)
 {
 	memset(sim, 0, sizeof *sim);
 	sim->seed = seed;
-	sim->free_head = NO_SLOT;
 	sim_pes_init(&sim->pes);
 }
 
 void sim_destroy(struct sim *sim)
 {
 	sim_pes_clear(&sim->pes);
-	g_free(sim->ev);
+	g_free(sim->slot_gen);
+	g_free(sim->free_slots);
 	memset(sim, 0, sizeof *sim);
 }
 
-static void pool_grow(struct sim *sim)
+void sim_slots_grow(struct sim *sim)
 {
-	uint32_t old = sim->ev_cap;
+	uint32_t old = sim->slot_cap;
 	uint32_t cap = old ? old * 2 : 1024;
-	g_assert(cap > old);
-	sim->ev = g_renew(struct sim_event, sim->ev, cap);
-	memset(sim->ev + old, 0, (cap - old) * sizeof *sim->ev);
-	/* Thread the new slots onto the free list lowest index first. */
-	for (uint32_t i = cap; i-- > old;) {
-		sim->ev[i].next_free = sim->free_head;
-		sim->free_head = i;
-	}
-	sim->ev_cap = cap;
+	g_assert(cap > old && sim->n_free == 0);
+	sim->slot_gen = g_renew(uint32_t, sim->slot_gen, cap);
+	sim->free_slots = g_renew(uint32_t, sim->free_slots, cap);
+	memset(sim->slot_gen + old, 0, (cap - old) * sizeof *sim->slot_gen);
+	/* The lowest new slot on top. */
+	for (uint32_t i = cap; i-- > old;)
+		sim->free_slots[sim->n_free++] = i;
+	sim->slot_cap = cap;
 }
 
-static inline void slot_free(struct sim *sim, uint32_t i)
+void sim_time_in_past(const struct sim *sim, sim_time t)
 {
-	struct sim_event *e = &sim->ev[i];
-	e->state = SIM_EV_FREE;
-	e->next_free = sim->free_head;
-	sim->free_head = i;
+	g_error("sim: event scheduled at %" G_GINT64_FORMAT " ns, before now (%" G_GINT64_FORMAT " ns)",
+		(gint64)t, (gint64)sim->now);
 }
 
-static inline sim_event_id make_id(uint32_t slot, uint32_t gen)
+static inline void slot_release(struct sim *sim, uint32_t slot)
 {
-	return ((uint64_t)gen << 32) | (uint64_t)(slot + 1);
+	sim->free_slots[sim->n_free++] = slot;
 }
 
-sim_event_id sim_schedule_at(struct sim *sim, sim_time t, sim_event_fn fn, void *ctx, uint64_t arg)
+/* Decodes a handle to its slot when the event is still pending, else returns false. */
+static bool lookup(const struct sim *sim, sim_event_id id, uint32_t *slot)
 {
-	g_assert(t >= sim->now);
-	if (G_UNLIKELY(sim->free_head == NO_SLOT))
-		pool_grow(sim);
-	uint32_t i = sim->free_head;
-	struct sim_event *e = &sim->ev[i];
-	sim->free_head = e->next_free;
-	e->fn = fn;
-	e->ctx = ctx;
-	e->arg = arg;
-	e->state = SIM_EV_PENDING;
-	sim_pes_push(&sim->pes, (uint64_t)t, i);
-	sim->pending++;
-	sim->events_scheduled++;
-	return make_id(i, e->gen);
-}
-
-static struct sim_event *lookup(const struct sim *sim, sim_event_id id)
-{
-	uint32_t slot = (uint32_t)(id & 0xffffffffu);
-	if (slot == 0 || slot > sim->ev_cap)
-		return NULL;
-	struct sim_event *e = &sim->ev[slot - 1];
-	if (e->state != SIM_EV_PENDING || e->gen != (uint32_t)(id >> 32))
-		return NULL;
-	return e;
+	uint32_t s = (uint32_t)(id & 0xffffffffu);
+	uint32_t gen = (uint32_t)(id >> 32);
+	if (s == 0 || s > sim->slot_cap || (gen & 1) == 0 || sim->slot_gen[s - 1] != gen)
+		return false;
+	*slot = s - 1;
+	return true;
 }
 
 bool sim_event_pending(const struct sim *sim, sim_event_id id)
 {
-	return lookup(sim, id) != NULL;
+	uint32_t slot;
+	return lookup(sim, id, &slot);
 }
 
-static bool keep_live(void *ctx, uint32_t idx)
+static bool keep_live(void *ctx, const struct sim_pes_entry *e)
 {
 	struct sim *sim = ctx;
-	if (sim->ev[idx].state == SIM_EV_CANCELLED) {
-		slot_free(sim, idx);
+	if (sim->slot_gen[e->slot] != e->gen) {
+		slot_release(sim, e->slot);
 		return false;
 	}
 	return true;
@@ -97,12 +73,12 @@ static bool keep_live(void *ctx, uint32_t idx)
 
 bool sim_cancel(struct sim *sim, sim_event_id id)
 {
-	struct sim_event *e = lookup(sim, id);
-	if (!e)
+	uint32_t slot;
+	if (!lookup(sim, id, &slot))
 		return false;
-	/* Lazy deletion: the entry stays in the set and is skipped when it comes up. */
-	e->state = SIM_EV_CANCELLED;
-	e->gen++;
+	/* Lazy deletion: the entry stays in the set, its generation no longer matches the slot's,
+	 * and it is dropped when it comes up (the slot is reused only then). */
+	sim->slot_gen[slot]++;
 	sim->pending--;
 	sim->events_cancelled++;
 	sim->cancelled_in_set++;
@@ -117,26 +93,23 @@ bool sim_cancel(struct sim *sim, sim_event_id id)
 /* Runs the next event if its time is <= limit. Returns false when there is none. */
 static inline bool step(struct sim *sim, sim_time limit)
 {
-	uint64_t key;
+	struct sim_pes_entry e;
 	for (;;) {
-		if (!sim_pes_peek(&sim->pes, &key) || (sim_time)key > limit)
+		if (!sim_pes_pop_le(&sim->pes, (uint64_t)limit, &e))
 			return false;
-		uint32_t i = sim_pes_pop(&sim->pes, &key);
-		struct sim_event *e = &sim->ev[i];
-		if (e->state == SIM_EV_CANCELLED) {
+		if (G_UNLIKELY(sim->cancelled_in_set != 0) && sim->slot_gen[e.slot] != e.gen) {
 			sim->cancelled_in_set--;
-			slot_free(sim, i);
+			slot_release(sim, e.slot);
+			/* The set's floor moved to this entry's time but the clock did not. */
+			sim_pes_rebase(&sim->pes, (uint64_t)sim->now);
 			continue;
 		}
-		sim->now = (sim_time)key;
-		sim_event_fn fn = e->fn;
-		void *ctx = e->ctx;
-		uint64_t arg = e->arg;
-		e->gen++;
-		slot_free(sim, i);
+		sim->now = (sim_time)e.key;
+		sim->slot_gen[e.slot] = e.gen + 1; /* a store only: the handle is stale now */
+		slot_release(sim, e.slot);
 		sim->pending--;
 		sim->events_run++;
-		fn(sim, ctx, arg);
+		e.fn(sim, e.ctx, e.arg);
 		return true;
 	}
 }

@@ -1,7 +1,8 @@
 /* sim.h: the discrete-event engine: virtual clock, event scheduling, cancellation, run control.
  *
- * A simulation is a value (struct sim); two can live in one process. Events are slots from a
- * pool recycled through a free list, so scheduling allocates nothing in steady state. Events at
+ * A simulation is a value (struct sim); two can live in one process. Events are stored by value
+ * in the pending-event set (sim/pes.h) and cancelled lazily through generation-checked slots
+ * recycled through a free stack, so scheduling allocates nothing in steady state. Events at
  * equal times run in the order they were scheduled. */
 #ifndef SIM_SIM_H
 #define SIM_SIM_H
@@ -13,24 +14,12 @@
 #include "sim/pes.h"
 #include "sim/time.h"
 
-struct sim;
-
-/* An event handler: ctx and arg are what was given to sim_schedule_*. */
-typedef void (*sim_event_fn)(struct sim *sim, void *ctx, uint64_t arg);
+/* sim_event_fn, the handler type, is declared in sim/pes.h:
+ * void fn(struct sim *sim, void *ctx, uint64_t arg), with ctx and arg as given to sim_schedule_*. */
 
 /* A handle to a scheduled event; 0 means "no event". Stale handles are harmless: cancelling an
  * event that already ran or was cancelled does nothing. */
 typedef uint64_t sim_event_id;
-
-struct sim_event {
-	sim_event_fn fn;
-	void *ctx;
-	uint64_t arg;
-	uint32_t gen;   /* bumped when the slot's event runs or is cancelled */
-	uint32_t state; /* SIM_EV_FREE, SIM_EV_PENDING, SIM_EV_CANCELLED; or next free slot */
-	uint32_t next_free;
-	uint32_t pad;
-};
 
 struct sim {
 	sim_time now;
@@ -39,21 +28,44 @@ struct sim {
 	uint64_t events_run;
 	uint64_t events_scheduled;
 	uint64_t events_cancelled;
-	size_t pending;      /* scheduled and neither run nor cancelled */
-	size_t cancelled_in_set;
-	struct sim_pes pes;
-	struct sim_event *ev;
-	uint32_t ev_cap;
-	uint32_t free_head;
+	size_t pending;          /* scheduled and neither run nor cancelled */
+	size_t cancelled_in_set; /* cancelled entries still in the set */
+	struct sim_pes pes;      /* the events themselves, by value */
+	/* Cancellation slots: one per event in the set. slot_gen[s] is odd while its event is
+	 * pending and even once it ran or was cancelled; a handle is (generation << 32 | s + 1). */
+	uint32_t *slot_gen;
+	uint32_t *free_slots; /* a stack of free slots: the one freed last is reused first */
+	uint32_t n_free;
+	uint32_t slot_cap;
 };
+
+/* Internal: slow paths of sim_schedule_at. */
+void sim_slots_grow(struct sim *sim);
+_Noreturn void sim_time_in_past(const struct sim *sim, sim_time t);
 
 void sim_init(struct sim *sim, uint64_t seed);
 void sim_destroy(struct sim *sim);
 
 static inline sim_time sim_now(const struct sim *sim) { return sim->now; }
 
-/* Schedules fn at absolute time t (t >= now, asserted). */
-sim_event_id sim_schedule_at(struct sim *sim, sim_time t, sim_event_fn fn, void *ctx, uint64_t arg);
+/* Schedules fn at absolute time t (t >= now, else abort). Never allocates once the set has
+ * held as many events as it holds now. */
+static inline sim_event_id sim_schedule_at(struct sim *sim, sim_time t, sim_event_fn fn, void *ctx,
+					   uint64_t arg)
+{
+	if (__builtin_expect(t < sim->now, 0))
+		sim_time_in_past(sim, t);
+	if (__builtin_expect(sim->n_free == 0, 0))
+		sim_slots_grow(sim);
+	uint32_t slot = sim->free_slots[--sim->n_free];
+	uint32_t gen = sim->slot_gen[slot] + 1; /* odd: pending */
+	sim->slot_gen[slot] = gen;
+	struct sim_pes_entry e = { (uint64_t)t, fn, ctx, arg, slot, gen };
+	sim_pes_push(&sim->pes, &e);
+	sim->pending++;
+	sim->events_scheduled++;
+	return ((uint64_t)gen << 32) | (uint64_t)(slot + 1);
+}
 
 /* Schedules fn after delay (>= 0) from now. */
 static inline sim_event_id sim_schedule_in(struct sim *sim, sim_time delay, sim_event_fn fn, void *ctx,

@@ -107,10 +107,47 @@ static void test_cancel_compaction(void)
 	}
 	CU_ASSERT_EQUAL(sim_pending(&sim), 1);
 	CU_ASSERT_TRUE(sim_pes_size(&sim.pes) < 10000);
-	CU_ASSERT_TRUE(sim.ev_cap <= 16384);
+	CU_ASSERT_TRUE(sim.slot_cap <= 16384);
 	sim_run(&sim);
 	CU_ASSERT_EQUAL(sim.events_run, 1);
 	CU_ASSERT_EQUAL(sim_now(&sim), sim_s(3600) + 99999);
+	sim_destroy(&sim);
+}
+
+/* run_until must not let the set's floor pass the clock: an event scheduled afterwards
+ * between the limit and the next pending one still runs first. */
+static void test_schedule_after_run_until(void)
+{
+	struct sim sim;
+	struct trace t = { 0 };
+	sim_init(&sim, 1);
+	sim_schedule_at(&sim, 300, record, &t, 1);
+	sim_run_until(&sim, 100);
+	CU_ASSERT_EQUAL(t.n, 0);
+	sim_schedule_at(&sim, 260, record, &t, 2);
+	sim_schedule_at(&sim, 100, record, &t, 3);
+	sim_run(&sim);
+	CU_ASSERT_EQUAL(t.n, 3);
+	CU_ASSERT_EQUAL(t.seen[0], 3);
+	CU_ASSERT_EQUAL(t.seen[1], 2);
+	CU_ASSERT_EQUAL(t.seen[2], 1);
+	CU_ASSERT_EQUAL(t.at[2], 300);
+	/* The last entry popped is a cancelled one beyond the clock: later events before it
+	 * still run in time order. */
+	sim_event_id c = sim_schedule_at(&sim, 600, record, &t, 4);
+	sim_schedule_at(&sim, 310, record, &t, 5);
+	sim_cancel(&sim, c);
+	sim_run(&sim);
+	CU_ASSERT_EQUAL(sim_now(&sim), 310);
+	sim_schedule_at(&sim, 320, record, &t, 6);
+	sim_schedule_at(&sim, 590, record, &t, 7);
+	sim_run(&sim);
+	CU_ASSERT_EQUAL(t.n, 6);
+	CU_ASSERT_EQUAL(t.seen[3], 5);
+	CU_ASSERT_EQUAL(t.seen[4], 6);
+	CU_ASSERT_EQUAL(t.seen[5], 7);
+	CU_ASSERT_EQUAL(t.at[4], 320);
+	CU_ASSERT_EQUAL(sim_now(&sim), 590);
 	sim_destroy(&sim);
 }
 
@@ -166,11 +203,18 @@ static void test_pes_against_reference(void)
 	uint64_t now = 0, seq = 0, mismatches = 0;
 	for (int round = 0; round < 200000; round++) {
 		if (sim_rng_uniform(&r) < 0.5 || ref->len == 0) {
-			/* delays: 0 (ties), small, or huge, to exercise every bucket */
+			/* delays: 0 (ties), small, about a ms, huge, and (while far from overflow)
+			 * enormous, to exercise every level */
 			double u = sim_rng_uniform(&r);
-			uint64_t d = u < 0.3 ? 0 : u < 0.8 ? sim_rng_below(&r, 1000) : sim_rng_next(&r) >> 20;
+			uint64_t d = u < 0.3    ? 0
+				     : u < 0.6  ? sim_rng_below(&r, 1000)
+				     : u < 0.85 ? sim_rng_next(&r) >> 43
+				     : u < 0.99 ? sim_rng_next(&r) >> 20
+				     : now < (UINT64_C(1) << 62) ? sim_rng_next(&r) >> 8
+								  : 0;
 			struct ref_item it = { now + d, seq };
-			sim_pes_push(&q, it.key, (uint32_t)seq);
+			struct sim_pes_entry e = { .key = it.key, .arg = seq };
+			sim_pes_push(&q, &e);
 			seq++;
 			/* keep the reference sorted (insertion sort from the back) */
 			guint i = ref->len;
@@ -181,13 +225,20 @@ static void test_pes_against_reference(void)
 			}
 			g_array_index(ref, struct ref_item, i) = it;
 		} else {
-			uint64_t key;
-			uint32_t idx = sim_pes_pop(&q, &key);
+			struct sim_pes_entry e = { 0 };
 			struct ref_item want = g_array_index(ref, struct ref_item, 0);
-			g_array_remove_index(ref, 0);
-			if (key != want.key || idx != (uint32_t)want.seq)
+			uint64_t peeked = 0;
+			if (!sim_pes_peek(&q, &peeked) || peeked != want.key)
 				mismatches++;
-			now = key;
+			/* a limit below the minimum pops nothing and changes nothing */
+			if (want.key > 0 && sim_pes_pop_le(&q, want.key - 1, &e))
+				mismatches++;
+			if (!sim_pes_pop_le(&q, UINT64_MAX, &e))
+				mismatches++;
+			g_array_remove_index(ref, 0);
+			if (e.key != want.key || e.arg != want.seq)
+				mismatches++;
+			now = e.key;
 		}
 	}
 	CU_ASSERT_EQUAL(mismatches, 0);
@@ -222,13 +273,16 @@ static void test_no_growth_in_steady_state(void)
 		sim_schedule_in(&sim, (sim_time)sim_rng_exponential(&h.r, 1e6), hold_ev, &h, i);
 	while (h.left > 1000000 && sim_pending(&sim))
 		sim_run_until(&sim, sim_now(&sim) + sim_ms(1));
-	uint32_t pool = sim.ev_cap;
-	uint64_t grows = sim.pes.grows;
+	uint32_t pool = sim.slot_cap;
+	uint64_t chunks = sim.pes.chunks;
 	sim_run(&sim);
-	CU_ASSERT_EQUAL(sim.ev_cap, pool);
-	/* A bucket may still reach a new high-water mark now and then (each doubles, at most
-	 * log2(pending) times in all): a handful of reallocations per million events, not one each. */
-	CU_ASSERT_TRUE(sim.pes.grows - grows <= 32);
+	CU_ASSERT_EQUAL(sim.slot_cap, pool);
+	/* Chunks are recycled: a new one only at a new high-water mark of chunks in use, a
+	 * handful in a million events, not one each; and their room follows what is pending. */
+	CU_ASSERT_TRUE(sim.pes.chunks - chunks <= 64);
+	CU_ASSERT_TRUE(sim.pes.chunks * SIM_PES_CHUNK <= 5000 * 4 + SIM_PES_CHUNK * 512);
+	/* 8-bit digits: an entry moves two or three times for millisecond delays, not ~20. */
+	CU_ASSERT_TRUE(sim.pes.moves < 4 * sim.events_scheduled);
 	CU_ASSERT_EQUAL(sim.events_run, 2000000 + 5000);
 	sim_destroy(&sim);
 }
@@ -241,6 +295,7 @@ int main(void)
 		{ "cancel through a handle; stale handles do nothing", test_cancel },
 		{ "cancelled far-future timers are compacted", test_cancel_compaction },
 		{ "run until a time, stop, continue", test_run_until_and_stop },
+		{ "scheduling after run_until or a cancelled last event keeps time order", test_schedule_after_run_until },
 		{ "radix heap pops exactly what a sorted reference does", test_pes_against_reference },
 		{ "no pool or bucket growth in steady state", test_no_growth_in_steady_state },
 		{ NULL, NULL },
