@@ -19,3 +19,4 @@ include tests/net.mk
 include tests/esp.mk
 include tests/ike_codec.mk
 include tests/ike_crypto.mk
+include tests/ike_sa.mk

@@ -3,3 +3,4 @@ IPSEC_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(CRYPTO_CFLAGS)
 include models/ipsec/esp.mk
 include models/ipsec/ike_codec.mk
 include models/ipsec/ike_crypto.mk
+include models/ipsec/ike_sa.mk

@@ -1,0 +1,1 @@
+# models/ipsec/ike_sa.mk: (empty until its sources land)

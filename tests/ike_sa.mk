@@ -1,0 +1,1 @@
+# tests/ike_sa.mk: (empty until its sources land)
