@@ -1,2 +1,5 @@
 # sim/net.mk: the network substrate: IPv4/UDP codec, nodes and routing, links, the demo.
-sim_libsim_a_SOURCES += sim/ipv4.h sim/ipv4.c
+sim_libsim_a_SOURCES += \
+	sim/ipv4.h sim/ipv4.c \
+	sim/net.h sim/net.c \
+	sim/link.h sim/link.c
