@@ -1,0 +1,214 @@
+/* ike_codec_samples.c: sample IKEv2 messages built with the codec (see ike_codec_samples.h). */
+#include "tests/ike_codec_samples.h"
+
+#include <string.h>
+
+void sample_fill(uint8_t *buf, size_t len, unsigned seed)
+{
+	uint32_t x = seed * 2654435761u + 1;
+	for (size_t i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		buf[i] = (uint8_t)x;
+	}
+}
+
+static size_t ke_len(uint16_t group)
+{
+	switch (group) {
+	case IKE_DH_MODP2048:
+		return 256;
+	case IKE_DH_ECP256:
+		return 64;
+	case IKE_DH_CURVE25519:
+		return 32;
+	default:
+		return 128;
+	}
+}
+
+static void add_ke_nonce(struct ike_builder *b, uint16_t group, unsigned seed)
+{
+	uint8_t ke[256], nonce[32];
+	size_t klen = ke_len(group);
+	sample_fill(ke, klen, seed);
+	sample_fill(nonce, sizeof(nonce), seed + 1);
+	ike_build_ke(b, group, ke, klen);
+	ike_build_nonce(b, nonce, sizeof(nonce));
+}
+
+static void add_natd(struct ike_builder *b, unsigned seed)
+{
+	uint8_t h[20];
+	sample_fill(h, sizeof(h), seed);
+	ike_build_notify(b, IKE_PROTO_NONE, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, h, sizeof(h));
+	sample_fill(h, sizeof(h), seed + 1);
+	ike_build_notify(b, IKE_PROTO_NONE, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, h, sizeof(h));
+}
+
+GByteArray *sample_sa_init_request(uint16_t dh_group)
+{
+	struct ike_hdr h = { .spi_i = SAMPLE_SPI_I, .major = 2, .exchange = IKE_EXCH_IKE_SA_INIT,
+			     .flags = IKE_FLAG_INITIATOR };
+	/* AEAD: no INTEG transform (RFC 5282 §8) */
+	const struct ike_transform_spec aead[] = {
+		{ IKE_XF_ENCR, IKE_ENCR_AES_GCM_16, 256 }, { IKE_XF_ENCR, IKE_ENCR_AES_GCM_16, 128 },
+		{ IKE_XF_PRF, IKE_PRF_HMAC_SHA2_256, 0 },  { IKE_XF_PRF, IKE_PRF_HMAC_SHA2_384, 0 },
+		{ IKE_XF_DH, dh_group, 0 },		   { IKE_XF_DH, IKE_DH_CURVE25519, 0 },
+	};
+	const struct ike_transform_spec cbc[] = {
+		{ IKE_XF_ENCR, IKE_ENCR_AES_CBC, 256 },
+		{ IKE_XF_ENCR, IKE_ENCR_AES_CBC, 128 },
+		{ IKE_XF_INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0 },
+		{ IKE_XF_INTEG, IKE_INTEG_HMAC_SHA1_96, 0 },
+		{ IKE_XF_PRF, IKE_PRF_HMAC_SHA2_256, 0 },
+		{ IKE_XF_PRF, IKE_PRF_HMAC_SHA1, 0 },
+		{ IKE_XF_DH, dh_group, 0 },
+		{ IKE_XF_DH, IKE_DH_MODP1024, 0 },
+	};
+	const struct ike_proposal_spec props[] = {
+		{ .num = 1, .protocol = IKE_PROTO_IKE, .n_transforms = G_N_ELEMENTS(aead), .transforms = aead },
+		{ .num = 2, .protocol = IKE_PROTO_IKE, .n_transforms = G_N_ELEMENTS(cbc), .transforms = cbc },
+	};
+	static const uint8_t sig_hashes[] = { 0, IKE_HASH_SHA2_256, 0, IKE_HASH_SHA2_384, 0, IKE_HASH_SHA2_512,
+					      0, IKE_HASH_IDENTITY };
+	struct ike_builder b;
+	ike_builder_init(&b, &h);
+	ike_build_sa(&b, props, G_N_ELEMENTS(props));
+	add_ke_nonce(&b, dh_group, 10);
+	add_natd(&b, 20);
+	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, sig_hashes,
+			 sizeof(sig_hashes));
+	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_REDIRECT_SUPPORTED, NULL, 0);
+	return ike_build_finish(&b);
+}
+
+GByteArray *sample_sa_init_response(uint16_t dh_group)
+{
+	struct ike_hdr h = { .spi_i = SAMPLE_SPI_I, .spi_r = SAMPLE_SPI_R, .major = 2,
+			     .exchange = IKE_EXCH_IKE_SA_INIT, .flags = IKE_FLAG_RESPONSE };
+	const struct ike_transform_spec xf[] = {
+		{ IKE_XF_ENCR, IKE_ENCR_AES_CBC, 256 },
+		{ IKE_XF_PRF, IKE_PRF_HMAC_SHA2_256, 0 },
+		{ IKE_XF_INTEG, IKE_INTEG_HMAC_SHA2_256_128, 0 },
+		{ IKE_XF_DH, dh_group, 0 },
+	};
+	const struct ike_proposal_spec prop = { .num = 2, .protocol = IKE_PROTO_IKE,
+						.n_transforms = G_N_ELEMENTS(xf), .transforms = xf };
+	/* "MS NT5 ISAKMPOAKLEY" with version 9, as Windows-based gateways send */
+	static const uint8_t ms_vid[] = { 0x1e, 0x2b, 0x51, 0x69, 0x05, 0x99, 0x1c, 0x7d, 0x7c, 0x96,
+					  0xfc, 0xbf, 0xb5, 0x87, 0xe4, 0x61, 0x00, 0x00, 0x00, 0x09 };
+	uint8_t ca_hashes[2 * IKE_CERTREQ_HASH_LEN];
+	sample_fill(ca_hashes, sizeof(ca_hashes), 30);
+	struct ike_builder b;
+	ike_builder_init(&b, &h);
+	ike_build_sa(&b, &prop, 1);
+	add_ke_nonce(&b, dh_group, 40);
+	ike_build_vendor(&b, ms_vid, sizeof(ms_vid));
+	add_natd(&b, 50);
+	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	ike_build_cert(&b, IKE_PL_CERTREQ, IKE_CERT_X509_SIGNATURE, ca_hashes, sizeof(ca_hashes));
+	return ike_build_finish(&b);
+}
+
+GByteArray *sample_ike_auth_inner(uint8_t *first_type)
+{
+	static const char fqdn[] = "client1.example.net";
+	uint8_t auth[32];
+	sample_fill(auth, sizeof(auth), 60);
+	const struct ike_cp_attr_spec cp[] = {
+		{ IKE_CP_INTERNAL_IP4_ADDRESS, NULL, 0 },
+		{ IKE_CP_INTERNAL_IP4_DNS, NULL, 0 },
+		{ IKE_CP_INTERNAL_IP6_ADDRESS, NULL, 0 },
+	};
+	static const uint8_t esp_spi[4] = { 0xc1, 0x00, 0x00, 0x01 };
+	const struct ike_transform_spec esp_xf[] = {
+		{ IKE_XF_ENCR, IKE_ENCR_AES_GCM_16, 256 },
+		{ IKE_XF_ESN, IKE_ESN_NO, 0 },
+	};
+	const struct ike_proposal_spec esp = { .num = 1, .protocol = IKE_PROTO_ESP, .spi_size = 4, .spi = esp_spi,
+					       .n_transforms = G_N_ELEMENTS(esp_xf), .transforms = esp_xf };
+	struct ike_ts tsi[2] = { { .type = IKE_TS_IPV4_ADDR_RANGE, .end_port = 0xffff, .addr_len = 4,
+				   .end_addr = { 255, 255, 255, 255 } },
+				 { .type = IKE_TS_IPV6_ADDR_RANGE, .end_port = 0xffff, .addr_len = 16 } };
+	memset(tsi[1].end_addr, 0xff, 16);
+	struct ike_ts tsr = { .type = IKE_TS_IPV4_ADDR_RANGE, .ip_proto = 17, .start_port = 500, .end_port = 500,
+			      .addr_len = 4, .start_addr = { 10, 1, 0, 0 }, .end_addr = { 10, 1, 255, 255 } };
+	struct ike_builder b;
+	ike_builder_init_inner(&b);
+	ike_build_id(&b, IKE_PL_IDI, IKE_ID_FQDN, (const uint8_t *)fqdn, strlen(fqdn));
+	ike_build_auth(&b, IKE_AUTH_SHARED_KEY_MIC, auth, sizeof(auth));
+	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
+	ike_build_cp(&b, IKE_CFG_REQUEST, cp, G_N_ELEMENTS(cp));
+	ike_build_sa(&b, &esp, 1);
+	ike_build_ts(&b, IKE_PL_TSI, tsi, 2);
+	ike_build_ts(&b, IKE_PL_TSR, &tsr, 1);
+	return ike_build_finish_inner(&b, first_type);
+}
+
+/* A message with hdr whose SK body is inner (plaintext in place of ciphertext). */
+static GByteArray *wrap_sk(const struct ike_hdr *h, GByteArray *inner, uint8_t first, size_t *body_off)
+{
+	struct ike_builder b;
+	size_t off;
+	ike_builder_init(&b, h);
+	ike_build_sk(&b, first, inner->len, &off);
+	GByteArray *m = ike_build_finish(&b);
+	memcpy(m->data + off, inner->data, inner->len);
+	g_byte_array_unref(inner);
+	if (body_off)
+		*body_off = off;
+	return m;
+}
+
+GByteArray *sample_ike_auth_request(size_t *body_off)
+{
+	struct ike_hdr h = { .spi_i = SAMPLE_SPI_I, .spi_r = SAMPLE_SPI_R, .major = 2, .exchange = IKE_EXCH_IKE_AUTH,
+			     .flags = IKE_FLAG_INITIATOR, .msg_id = 1 };
+	uint8_t first;
+	GByteArray *inner = sample_ike_auth_inner(&first);
+	return wrap_sk(&h, inner, first, body_off);
+}
+
+GByteArray *sample_informational_delete(void)
+{
+	struct ike_hdr h = { .spi_i = SAMPLE_SPI_I, .spi_r = SAMPLE_SPI_R, .major = 2,
+			     .exchange = IKE_EXCH_INFORMATIONAL, .flags = IKE_FLAG_INITIATOR, .msg_id = 7 };
+	static const uint8_t spis[8] = { 0xc1, 0, 0, 1, 0xc1, 0, 0, 2 };
+	struct ike_builder b;
+	uint8_t first;
+	ike_builder_init_inner(&b);
+	ike_build_delete(&b, IKE_PROTO_ESP, 4, spis, 2);
+	ike_build_delete(&b, IKE_PROTO_IKE, 0, NULL, 0);
+	GByteArray *inner = ike_build_finish_inner(&b, &first);
+	return wrap_sk(&h, inner, first, NULL);
+}
+
+GByteArray *sample_skf_fragment(uint16_t frag_num)
+{
+	struct ike_hdr h = { .spi_i = SAMPLE_SPI_I, .spi_r = SAMPLE_SPI_R, .major = 2, .exchange = IKE_EXCH_IKE_AUTH,
+			     .flags = IKE_FLAG_RESPONSE, .msg_id = 1 };
+	struct ike_builder b;
+	size_t off;
+	ike_builder_init(&b, &h);
+	ike_build_skf(&b, frag_num == 1 ? IKE_PL_IDR : IKE_PL_NONE, frag_num, 3, 100, &off);
+	GByteArray *m = ike_build_finish(&b);
+	sample_fill(m->data + off, 100, 70 + frag_num);
+	return m;
+}
+
+GPtrArray *sample_all(void)
+{
+	GPtrArray *all = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+	g_ptr_array_add(all, sample_sa_init_request(IKE_DH_MODP2048));
+	g_ptr_array_add(all, sample_sa_init_request(IKE_DH_ECP256));
+	g_ptr_array_add(all, sample_sa_init_response(IKE_DH_MODP2048));
+	g_ptr_array_add(all, sample_sa_init_response(IKE_DH_ECP256));
+	g_ptr_array_add(all, sample_ike_auth_request(NULL));
+	g_ptr_array_add(all, sample_informational_delete());
+	g_ptr_array_add(all, sample_skf_fragment(1));
+	g_ptr_array_add(all, sample_skf_fragment(3));
+	return all;
+}
