@@ -8,3 +8,4 @@ BENCH_PROGS += bench/pes_hold
 bench_pes_hold_SOURCES = bench/pes_hold.c bench/pes_alt.c bench/pes_alt.h
 bench_pes_hold_CFLAGS = $(BENCH_CFLAGS)
 bench_pes_hold_LDADD = $(SIM_LIBS)
+EXTRA_DIST += bench/side_by_side.sh

@@ -180,17 +180,45 @@ static void test_run_until_and_stop(void)
 	sim_destroy(&sim);
 }
 
-/* The radix heap against a sorted reference: random monotone pushes with many ties. */
+/* The radix heap against a sorted reference (a GTree on (key, push sequence)): random monotone
+ * pushes with many ties, a growing then a draining phase (long chunk chains, also in level-0
+ * buckets of one key), limits below the minimum, and compaction by a filter. */
 struct ref_item {
 	uint64_t key, seq;
 };
 
-static gint ref_cmp(gconstpointer a, gconstpointer b)
+static gint ref_cmp(gconstpointer a, gconstpointer b, gpointer unused)
 {
+	(void)unused;
 	const struct ref_item *x = a, *y = b;
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
 	return x->seq < y->seq ? -1 : (x->seq > y->seq);
+}
+
+static bool keep_not_3_mod_7(void *ctx, const struct sim_pes_entry *e)
+{
+	GTree *ref = ctx;
+	if (e->arg % 7 != 3)
+		return true;
+	struct ref_item it = { e->key, e->arg };
+	g_tree_remove(ref, &it);
+	return false;
+}
+
+static uint64_t random_delay(struct sim_rng *r, uint64_t now)
+{
+	/* 0 (ties), small, about a ms, huge, and (while far from overflow) enormous: every level */
+	double u = sim_rng_uniform(r);
+	if (u < 0.3)
+		return 0;
+	if (u < 0.6)
+		return sim_rng_below(r, 1000);
+	if (u < 0.85)
+		return sim_rng_next(r) >> 43;
+	if (u < 0.99)
+		return sim_rng_next(r) >> 20;
+	return now < (UINT64_C(1) << 62) ? sim_rng_next(r) >> 8 : 0;
 }
 
 static void test_pes_against_reference(void)
@@ -199,51 +227,66 @@ static void test_pes_against_reference(void)
 	struct sim_rng r;
 	sim_pes_init(&q);
 	sim_rng_seed(&r, 7);
-	GArray *ref = g_array_new(FALSE, FALSE, sizeof(struct ref_item));
-	uint64_t now = 0, seq = 0, mismatches = 0;
-	for (int round = 0; round < 200000; round++) {
-		if (sim_rng_uniform(&r) < 0.5 || ref->len == 0) {
-			/* delays: 0 (ties), small, about a ms, huge, and (while far from overflow)
-			 * enormous, to exercise every level */
-			double u = sim_rng_uniform(&r);
-			uint64_t d = u < 0.3    ? 0
-				     : u < 0.6  ? sim_rng_below(&r, 1000)
-				     : u < 0.85 ? sim_rng_next(&r) >> 43
-				     : u < 0.99 ? sim_rng_next(&r) >> 20
-				     : now < (UINT64_C(1) << 62) ? sim_rng_next(&r) >> 8
-								  : 0;
-			struct ref_item it = { now + d, seq };
-			struct sim_pes_entry e = { .key = it.key, .arg = seq };
-			sim_pes_push(&q, &e);
-			seq++;
-			/* keep the reference sorted (insertion sort from the back) */
-			guint i = ref->len;
-			g_array_append_val(ref, it);
-			while (i > 0 && ref_cmp(&g_array_index(ref, struct ref_item, i - 1), &it) > 0) {
-				g_array_index(ref, struct ref_item, i) = g_array_index(ref, struct ref_item, i - 1);
-				i--;
+	GTree *ref = g_tree_new_full(ref_cmp, NULL, g_free, NULL);
+	uint64_t now = 0, seq = 0, mismatches = 0, pops = 0;
+	static const double push_share[] = { 0.5, 0.7, 0.5, 0.3 };
+	for (int phase = 0; phase < 4; phase++) {
+		for (int round = 0; round < 150000; round++) {
+			if (sim_rng_uniform(&r) < push_share[phase] || g_tree_nnodes(ref) == 0) {
+				struct ref_item *it = g_new(struct ref_item, 1);
+				it->key = now + random_delay(&r, now);
+				it->seq = seq++;
+				/* bursts of equal keys overflow a chunk */
+				int copies = sim_rng_uniform(&r) < 0.001 ? 100 : 1;
+				for (int c = 0; c < copies; c++) {
+					struct ref_item *x = it;
+					if (c > 0) {
+						x = g_new(struct ref_item, 1);
+						x->key = it->key;
+						x->seq = seq++;
+					}
+					struct sim_pes_entry e = { .key = x->key, .arg = x->seq };
+					sim_pes_push(&q, &e);
+					g_tree_insert(ref, x, x);
+				}
+			} else {
+				struct sim_pes_entry e = { 0 };
+				GTreeNode *first = g_tree_node_first(ref);
+				struct ref_item want = *(struct ref_item *)g_tree_node_key(first);
+				uint64_t peeked = 0;
+				if (!sim_pes_peek(&q, &peeked) || peeked != want.key)
+					mismatches++;
+				/* a limit below the minimum pops nothing and changes nothing */
+				if (want.key > 0 && sim_pes_pop_le(&q, want.key - 1, &e))
+					mismatches++;
+				if (!sim_pes_pop_le(&q, UINT64_MAX, &e))
+					mismatches++;
+				g_tree_remove(ref, &want);
+				if (e.key != want.key || e.arg != want.seq)
+					mismatches++;
+				now = e.key;
+				pops++;
 			}
-			g_array_index(ref, struct ref_item, i) = it;
-		} else {
-			struct sim_pes_entry e = { 0 };
-			struct ref_item want = g_array_index(ref, struct ref_item, 0);
-			uint64_t peeked = 0;
-			if (!sim_pes_peek(&q, &peeked) || peeked != want.key)
-				mismatches++;
-			/* a limit below the minimum pops nothing and changes nothing */
-			if (want.key > 0 && sim_pes_pop_le(&q, want.key - 1, &e))
-				mismatches++;
-			if (!sim_pes_pop_le(&q, UINT64_MAX, &e))
-				mismatches++;
-			g_array_remove_index(ref, 0);
-			if (e.key != want.key || e.arg != want.seq)
-				mismatches++;
-			now = e.key;
 		}
+		if (phase == 1)
+			sim_pes_filter(&q, keep_not_3_mod_7, ref);
+		CU_ASSERT_EQUAL(sim_pes_size(&q), (size_t)g_tree_nnodes(ref));
 	}
 	CU_ASSERT_EQUAL(mismatches, 0);
-	CU_ASSERT_EQUAL(sim_pes_size(&q), ref->len);
-	g_array_free(ref, TRUE);
+	CU_ASSERT_TRUE(pops > 250000);
+	/* drain */
+	struct sim_pes_entry e;
+	while (sim_pes_pop_le(&q, UINT64_MAX, &e)) {
+		GTreeNode *first = g_tree_node_first(ref);
+		struct ref_item want = *(struct ref_item *)g_tree_node_key(first);
+		if (e.key != want.key || e.arg != want.seq)
+			mismatches++;
+		g_tree_remove(ref, &want);
+	}
+	CU_ASSERT_EQUAL(mismatches, 0);
+	CU_ASSERT_EQUAL(g_tree_nnodes(ref), 0);
+	CU_ASSERT_EQUAL(sim_pes_size(&q), 0);
+	g_tree_destroy(ref);
 	sim_pes_clear(&q);
 }
 
