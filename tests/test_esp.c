@@ -138,9 +138,9 @@ static void sa_pair(const struct xform *x, bool natt, unsigned window, struct es
 
 /* ---- known-answer tests ---- */
 
-/* The draft-mcgrew-gcm-test-01 §4 cases with 32-bit sequence numbers (the others use ESN, which
- * is not implemented). `plain` is the whole ESP payload: inner data, padding, pad length and
- * next header. */
+/* The draft-mcgrew-gcm-test-01 §4 AES-GCM cases: key material is key + salt (the first 4 bytes
+ * of the draft's nonce); a 16-digit `seq` is a 64-bit extended sequence number (ESN). `plain` is
+ * the whole ESP payload: inner data, padding, pad length and next header. */
 struct gcm_vec {
 	const char *key, *spi, *seq, *iv, *plain, *packet;
 };
@@ -173,12 +173,73 @@ static const struct gcm_vec gcm_vecs[] = {
 	  "18027b5b4cd7a636" },
 	{ "7d773d00c144c525ac619d18c84a3f47d9664267", "335467ae", "ffffffff", "43457e9182443bc6", "01020201",
 	  "335467aeffffffff43457e9182443bc6437f866bcb3f699fe9b0822bac961c4504bef270" },
+	{ "4c80cdefbb5d10da906ac73c3613a6342e443b68", "00004321", "8765432100000000", "4956ed7e3b244cfe",
+	  "45000048699a000080114db7c0a80102c0a801010a9bf15638d3010000010000"
+	  "00000000045f736970045f756470037369700963796265726369747902646b00"
+	  "0021000101020201",
+	  "00004321000000004956ed7e3b244cfefecf537e729d5b07dc30df528dd22b76"
+	  "8d1b98736696a6fd348509fa13ceac34cfa2436f14a3f3cf65925bf1f4a13c5d"
+	  "15b21e1884f5ff6247aeabb786b93bce61bc17d768fd9732459018148f6cbe72"
+	  "2fd04796562dfdb4" },
+	{ "3de09874b388e6491988d0c3607eae1f57690e43", "42f67e3f", "1010101010101010", "4e280000a2fca1a3",
+	  "4500003c99c300008001cb7c40679318010101010800085c0200430061626364"
+	  "65666768696a6b6c6d6e6f707172737475767761626364656667686901020201",
+	  "42f67e3f101010104e280000a2fca1a3fba2caa4853cf9f0f22cb10d86dd83b0"
+	  "fec75691cf1a04b00d1138ec9c35791765acbd8701ad79845bf9fe3fba487bc9"
+	  "1755e6662b4c8d0d1f5e22739530320ae0d731cc978ecafaeae88f00e80d6e48" },
+	{ "3de09874b388e6491988d0c3607eae1f57690e43", "42f67e3f", "1010101010101010", "4e280000a2fca1a3",
+	  "4500001c42a200008001441f406793b6e00000020a00f5ff01020201",
+	  "42f67e3f101010104e280000a2fca1a3fba2ca845e5df9f0f22c3e6e86dd831e"
+	  "1fc65792cd1af9130e1379ed369f071f35e034be95f112e4e7d05d35" },
+	{ "abbccddef00112233445566778899aabdecaf888", "00000100", "0000000000000001", "cafedebaceface74",
+	  "4500004933ba00007f119106c3fb1d10c2b1d326c02831ce0035dd7b800302d5"
+	  "00004e20001e8c18d75b81dc91baa0476b91b924b280389d92c963bac046ec95"
+	  "9b6266c04722b14923010101",
+	  "0000010000000001cafedebaceface7418a6fd42f72cbf4ab2a2ea901f73d814"
+	  "e3e7f243d95412e1c349c1d2fbec168f9190feebaf2cb01984e65863965d7472"
+	  "b79da345e0e780191f0d2f0e0f496c226f2127b27db35724e7845d68651f57e6"
+	  "5f354f75ff17015769623436" },
+	{ "abbccddef00112233445566778899aababbccddef00112233445566778899aab"
+	  "73616c74", "17405e67", "156f3126dd0db99b", "616e640169766563",
+	  "45080028732c00004006e9f90a0106120a01038f06b88023dd6bafbecb712602"
+	  "50101f646d540001",
+	  "17405e67dd0db99b616e640169766563f2d69ecdbd5a0d5b8d5ef38bad4da58d"
+	  "1f278fde98ef67549d524a3018d9a57ff4d3a31ce673119e451626c2415771e3"
+	  "b7eebca614c89b35" },
+	{ "3de09874b388e6491988d0c3607eae1f57690e43", "42f67e3f", "1010101010101010", "4e280000a2fca1a3",
+	  "45000049333e00007f119182c3fb1d10c2b1d326c02831ce0035cb458003025b"
+	  "000001e0001e8c18d65759d52284a0352c71475c8880391c764d6e5ee0496b32"
+	  "5ae270c03899493915010101",
+	  "42f67e3f101010104e280000a2fca1a3fba2cad12fc1f9f00d3cebf305410db8"
+	  "3d7784b607323d220f24b0a97d54182800cadb0f68d99ef0e0c0c89ae9bea888"
+	  "4e52d65bc1afd0740f742444747b5b39ab533163aad4550ee5160975cdb608c5"
+	  "769189609763b8e18caa81e2" },
+	{ "abbccddef00112233445566778899aababbccddef00112233445566778899aab"
+	  "73616c74", "17405e67", "156f3126dd0db99b", "616e640169766563",
+	  "636973636f0172756c657301746865016e6574776501646566696e6501746865"
+	  "746563686e6f6c6f67696573017468617477696c6c01646566696e65746f6d6f"
+	  "72726f7701020201",
+	  "17405e67dd0db99b616e640169766563d4b7ed86a1777f2ea13d6973d324c69e"
+	  "7b43f826fb56831226508bebd2dceb18d0a6df10e5487df074113e14c641024e"
+	  "3e6773d91a62ee429b043a10e3efe6b012a49363412364f8c0cac587f249e56b"
+	  "11e24f30e44ccc76" },
+	{ "abbccddef00112233445566778899aabdecaf888", "00000100", "0000000000000001", "cafedebaceface74",
+	  "746f016265016f72016e6f7401746f0162650001",
+	  "0000010000000001cafedebaceface7429c9fc69a197d038ccdd14e2ddfcaa05"
+	  "43332164412503524303ed3c6c5f283843af8c3e" },
+	{ "6c6567616c697a656d6172696a75616e61616e64646f69746265666f72656961"
+	  "7475726e", "796b6963", "ffffffffffffffff", "333021696765746d",
+	  "45000030da3a00008001df3bc0a80005c0a800010800c6cd0200070061626364"
+	  "65666768696a6b6c6d6e6f707172737401020201",
+	  "796b6963ffffffff333021696765746df97ab2aa356d8edce17644ac8c78e25d"
+	  "d24dedbb29ebf1b64a274b39b49c3a864cd3d78ca4ae68a32b42458fb57dbe82"
+	  "1dcc63b9d0937ba2945f669368661a329fb4c053" },
 };
 
 static struct esp_sa *kat_sa(enum esp_dir dir, enum esp_encr encr, const uint8_t *key, size_t key_len,
-			     uint32_t spi)
+			     uint32_t spi, bool esn)
 {
-	struct esp_sa_config c = { .dir = dir, .spi = spi, .encr = encr, .encr_key_len = key_len };
+	struct esp_sa_config c = { .dir = dir, .spi = spi, .encr = encr, .encr_key_len = key_len, .esn = esn };
 	memcpy(c.encr_key, key, key_len);
 	GError *err = NULL;
 	struct esp_sa *sa = esp_sa_new(&c, 0, &err);
@@ -190,7 +251,7 @@ static struct esp_sa *kat_sa(enum esp_dir dir, enum esp_encr encr, const uint8_t
 
 /* Opens `packet` with an inbound SA and seals the payload again with an outbound SA forced to the
  * published sequence number and IV; both must match the vector byte for byte. */
-static void check_vector(enum esp_encr encr, const uint8_t *key, size_t key_len, uint32_t spi, uint32_t seq,
+static void check_vector(enum esp_encr encr, const uint8_t *key, size_t key_len, uint32_t spi, uint64_t seq, bool esn,
 			 const uint8_t *iv, size_t iv_len, const uint8_t *plain, size_t plain_len,
 			 const uint8_t *packet, size_t packet_len)
 {
@@ -199,8 +260,10 @@ static void check_vector(enum esp_encr encr, const uint8_t *key, size_t key_len,
 	size_t payload_len = plain_len - 2 - pad;
 	static uint8_t store[BUF_SIZE];
 
-	struct esp_sa *in = kat_sa(ESP_DIR_IN, encr, key, key_len, spi);
+	struct esp_sa *in = kat_sa(ESP_DIR_IN, encr, key, key_len, spi, esn);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+	if (esn) /* the receiver must expect this part of the sequence space to infer the high bits */
+		esp_sa_force_next(in, seq, NULL, 0);
 	memcpy(store + HEAD, packet, packet_len);
 	struct esp_buf b = buf_at(store, HEAD, packet_len);
 	uint8_t nh = 0;
@@ -214,9 +277,10 @@ static void check_vector(enum esp_encr encr, const uint8_t *key, size_t key_len,
 	memcpy(store + HEAD, packet, packet_len);
 	b = buf_at(store, HEAD, packet_len);
 	CU_ASSERT_EQUAL(esp_open(in, &b, &nh, 0), ESP_ERR_REPLAY);
+	CU_ASSERT_EQUAL(esp_sa_seq(in), seq);
 	esp_sa_free(in);
 
-	struct esp_sa *out = kat_sa(ESP_DIR_OUT, encr, key, key_len, spi);
+	struct esp_sa *out = kat_sa(ESP_DIR_OUT, encr, key, key_len, spi, esn);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
 	esp_sa_force_next(out, seq, iv, iv_len);
 	memset(store, 0xee, sizeof store);
@@ -225,7 +289,7 @@ static void check_vector(enum esp_encr encr, const uint8_t *key, size_t key_len,
 	CU_ASSERT_EQUAL(esp_seal(out, &b, nh_want, 0), ESP_OK);
 	CU_ASSERT_EQUAL(b.len, packet_len);
 	CU_ASSERT_EQUAL(memcmp(b.data, packet, packet_len), 0);
-	CU_ASSERT_EQUAL(esp_sa_seq_out(out), seq);
+	CU_ASSERT_EQUAL(esp_sa_seq(out), seq);
 	esp_sa_free(out);
 }
 
@@ -233,16 +297,18 @@ static void test_kat_gcm(void)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(gcm_vecs); i++) {
 		const struct gcm_vec *v = &gcm_vecs[i];
-		uint8_t key[36], spi[4], seq[4], iv[8], plain[256], packet[256];
+		uint8_t key[36], spi[4], seq[8], iv[8], plain[256], packet[256];
 		size_t kl = unhex(v->key, key, sizeof key);
 		unhex(v->spi, spi, 4);
-		unhex(v->seq, seq, 4);
+		size_t sl = unhex(v->seq, seq, 8);
 		unhex(v->iv, iv, 8);
 		size_t pl = unhex(v->plain, plain, sizeof plain);
 		size_t n = unhex(v->packet, packet, sizeof packet);
 		uint32_t s = (uint32_t)spi[0] << 24 | (uint32_t)spi[1] << 16 | (uint32_t)spi[2] << 8 | spi[3];
-		uint32_t q = (uint32_t)seq[0] << 24 | (uint32_t)seq[1] << 16 | (uint32_t)seq[2] << 8 | seq[3];
-		check_vector(ESP_ENCR_AES_GCM16, key, kl, s, q, iv, 8, plain, pl, packet, n);
+		uint64_t q = 0;
+		for (size_t k = 0; k < sl; k++)
+			q = q << 8 | seq[k];
+		check_vector(ESP_ENCR_AES_GCM16, key, kl, s, q, sl == 8, iv, 8, plain, pl, packet, n);
 	}
 }
 
@@ -298,7 +364,7 @@ static void test_kat_cbc(void)
 		plain[pl + pad] = (uint8_t)pad;
 		plain[pl + pad + 1] = v->nh;
 		CU_ASSERT_EQUAL(n, 8 + 16 + pl + pad + 2);
-		check_vector(ESP_ENCR_AES_CBC, key, kl, v->spi, v->seq, iv, 16, plain, pl + pad + 2, packet, n);
+		check_vector(ESP_ENCR_AES_CBC, key, kl, v->spi, v->seq, false, iv, 16, plain, pl + pad + 2, packet, n);
 	}
 }
 
@@ -568,6 +634,64 @@ static void test_replay_model(void)
 	}
 }
 
+/* ESN: every transform across the 2^32 boundary; the receiver infers the high bits, including
+ * for late packets from the previous subspace; HMACs cover the high bits (RFC 4303 §2.2.1). */
+static void test_esn(void)
+{
+	static uint8_t store[BUF_SIZE], late[BUF_SIZE];
+	for (size_t xi = 0; xi < N_XFORMS; xi++) {
+		const struct xform *x = &xforms[xi];
+		struct esp_sa_config c = make_cfg(x, ESP_DIR_OUT, xi & 1);
+		c.esn = true;
+		struct esp_sa *out = esp_sa_new(&c, 0, NULL);
+		c.dir = ESP_DIR_IN;
+		c.replay_window = 128;
+		struct esp_sa *in = esp_sa_new(&c, 0, NULL);
+		uint64_t start = (UINT64_C(1) << 32) - 20;
+		esp_sa_force_next(out, start, NULL, 0);
+		esp_sa_force_next(in, start, NULL, 0);
+		size_t late_off = 0, late_len = 0;
+		for (int i = 0; i < 40; i++) {
+			make_inner(store + HEAD, 80, (uint32_t)i);
+			struct esp_buf b = buf_at(store, HEAD, 80);
+			CU_ASSERT_EQUAL_FATAL(esp_encap(out, &b, 0), ESP_OK);
+			size_t hdr = 20 + (c.natt ? 8 : 0);
+			if (x->integ != ESP_INTEG_NONE) {
+				/* ICV = HMAC(ESP header .. next header || seq_hi) */
+				static uint8_t m[BUF_SIZE];
+				size_t icv = x->integ == ESP_INTEG_HMAC_SHA1_96 ? 12 : 16;
+				size_t n = b.len - hdr - icv;
+				memcpy(m, b.data + hdr, n);
+				uint32_t hi = (uint32_t)(esp_sa_seq(out) >> 32);
+				m[n] = (uint8_t)(hi >> 24), m[n + 1] = (uint8_t)(hi >> 16);
+				m[n + 2] = (uint8_t)(hi >> 8), m[n + 3] = (uint8_t)hi;
+				uint8_t md[EVP_MAX_MD_SIZE];
+				size_t mdl = 0;
+				EVP_Q_mac(NULL, "HMAC", NULL, x->integ == ESP_INTEG_HMAC_SHA1_96 ? "SHA1" : "SHA256",
+					  NULL, c.integ_key, c.integ_key_len, m, n + 4, md, sizeof md, &mdl);
+				CU_ASSERT_EQUAL(memcmp(md, b.data + b.len - icv, icv), 0);
+			}
+			if (i == 15) { /* hold back seq 2^32 - 5 and deliver it after the wrap */
+				memcpy(late, store, BUF_SIZE);
+				late_off = (size_t)(b.data - store);
+				late_len = b.len;
+				continue;
+			}
+			CU_ASSERT_EQUAL(esp_decap(in, &b, 0), ESP_OK);
+		}
+		CU_ASSERT_EQUAL(esp_sa_seq(out), start + 39);
+		CU_ASSERT_EQUAL(esp_sa_seq(in), start + 39);
+		struct esp_buf b = { late + late_off, late_len, late_off, BUF_SIZE - late_off - late_len };
+		CU_ASSERT_EQUAL(esp_decap(in, &b, 0), ESP_OK); /* low bits 0xfffffffb, high bits 0 */
+		b = (struct esp_buf){ late + late_off, late_len, late_off, BUF_SIZE - late_off - late_len };
+		CU_ASSERT_EQUAL(esp_decap(in, &b, 0), ESP_ERR_REPLAY);
+		CU_ASSERT_EQUAL(esp_sa_stats(in)->packets, 40);
+		esp_sa_free(out);
+		esp_sa_free(in);
+	}
+	/* without ESN the same numbers would have ended the SA at 2^32 - 1 (see test_lifetimes) */
+}
+
 /* ---- lifetimes ---- */
 
 struct ev_log {
@@ -655,10 +779,10 @@ static void test_lifetimes(void)
 	CU_ASSERT_EQUAL(esp_sa_events(sa), ESP_EV_SOFT);
 	CU_ASSERT_EQUAL(send_one(sa, 40, 0), ESP_OK);
 	CU_ASSERT_EQUAL(send_one(sa, 40, 0), ESP_OK); /* UINT32_MAX: the last one */
-	CU_ASSERT_EQUAL(esp_sa_seq_out(sa), UINT32_MAX);
+	CU_ASSERT_EQUAL(esp_sa_seq(sa), UINT32_MAX);
 	CU_ASSERT_EQUAL(esp_sa_events(sa), ESP_EV_SOFT | ESP_EV_HARD);
 	CU_ASSERT_EQUAL(send_one(sa, 40, 0), ESP_ERR_EXPIRED);
-	CU_ASSERT_EQUAL(esp_sa_seq_out(sa), UINT32_MAX);
+	CU_ASSERT_EQUAL(esp_sa_seq(sa), UINT32_MAX);
 	CU_ASSERT_EQUAL(log.soft, 1);
 	CU_ASSERT_EQUAL(log.hard, 1);
 	esp_sa_free(sa);
@@ -837,13 +961,14 @@ static void test_wireshark_row(void)
 int main(void)
 {
 	static const struct cu_test tests[] = {
-		{ "draft-mcgrew-gcm-test-01 packets: open and re-seal byte-exact", test_kat_gcm },
+		{ "draft-mcgrew-gcm-test-01 packets (14, 9 with ESN): open and re-seal byte-exact", test_kat_gcm },
 		{ "RFC 3602 cases 5-8 (CBC, no ICV): open and re-seal byte-exact", test_kat_cbc },
 		{ "round trips: every transform, NAT-T on/off, inner 20..1500 bytes", test_round_trips },
 		{ "explicit IVs unique; CBC IVs not the bare counter", test_ivs },
 		{ "tampered ciphertext, ICV, seq, SPI, IV, outer header, truncation", test_tamper },
 		{ "replay window edges: duplicate, too old, far ahead, shift, edge", test_replay_edges },
 		{ "replay window against a reference model, 64..4096", test_replay_model },
+		{ "ESN: all transforms across 2^32, late packet from the old subspace", test_esn },
 		{ "lifetimes: packets, bytes, time (poll), sequence exhaustion", test_lifetimes },
 		{ "no head/tailroom, bad inner packet, foreign next header, dummy", test_space_and_inner },
 		{ "outer parsing: IKE marker, keepalive, ESP offset, fragments", test_not_esp },

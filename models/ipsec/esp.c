@@ -9,8 +9,11 @@
  * uniqueness under a key). AES-CBC needs an unpredictable IV (RFC 3602 §2.1): it is the AES
  * encryption, under the SA's own key, of a block holding a 64-bit per-SA counter (NIST SP 800-38A
  * Appendix C, first method), so it is deterministic for the simulator yet unpredictable without
- * the key. Extended sequence numbers (ESN) are not supported: sequence numbers are 32 bits and an
- * outbound SA is finished after 2^32 - 1 packets. */
+ * the key.
+ *
+ * Extended sequence numbers (RFC 4303 §2.2.1, RFC 4106 §5) are optional per SA: the high 32 bits
+ * go into the GCM AAD (SPI, high, low) or are appended to the HMAC input; a receiver infers them
+ * as in RFC 4303 Appendix A2.2. Without ESN an outbound SA is finished after 2^32 - 1 packets. */
 #include "models/ipsec/esp.h"
 
 #include <openssl/core_names.h>
@@ -313,15 +316,17 @@ unsigned esp_sa_events(const struct esp_sa *sa)
 	return sa->events;
 }
 
-uint64_t esp_sa_seq_out(const struct esp_sa *sa)
+uint64_t esp_sa_seq(const struct esp_sa *sa)
 {
 	return sa->seq;
 }
 
-void esp_sa_force_next(struct esp_sa *sa, uint32_t next_seq, const uint8_t *iv, size_t iv_len)
+void esp_sa_force_next(struct esp_sa *sa, uint64_t next_seq, const uint8_t *iv, size_t iv_len)
 {
 	g_return_if_fail(next_seq > 0);
 	sa->seq = next_seq - 1;
+	if (sa->bitmap)
+		memset(sa->bitmap, 0, (sa->bitmap_mask + 1) * sizeof *sa->bitmap);
 	sa->force_iv = iv != NULL;
 	if (iv) {
 		g_return_if_fail(iv_len == sa->iv_len);
@@ -380,7 +385,7 @@ static void account(struct esp_sa *sa, size_t inner_len)
 		raise_event(sa, ESP_EV_HARD);
 	else if ((c->soft_packets && s->packets >= c->soft_packets) || (c->soft_bytes && s->bytes >= c->soft_bytes))
 		raise_event(sa, ESP_EV_SOFT);
-	if (c->dir == ESP_DIR_OUT) {
+	if (c->dir == ESP_DIR_OUT && !c->esn) {
 		if (sa->seq >= UINT32_MAX)
 			raise_event(sa, ESP_EV_HARD);
 		else if (sa->seq >= c->soft_seq)
@@ -396,7 +401,7 @@ static enum esp_verdict drop(struct esp_sa *sa, enum esp_verdict v)
 
 /* ---- anti-replay window (RFC 4303 §3.4.3, Appendix A; bitmap as in RFC 6479) ---- */
 
-static bool replay_ok(const struct esp_sa *sa, uint32_t seq)
+static bool replay_ok(const struct esp_sa *sa, uint64_t seq)
 {
 	if (seq == 0)
 		return false;
@@ -408,11 +413,33 @@ static bool replay_ok(const struct esp_sa *sa, uint32_t seq)
 	return !((word >> (seq & 63)) & 1);
 }
 
+/* The full 64-bit sequence number of a packet that carries `low` (RFC 4303 Appendix A2.2); 0
+ * (never valid) when it would lie before the start of the sequence space. */
+static uint64_t infer_seq(const struct esp_sa *sa, uint32_t low)
+{
+	if (!sa->cfg.esn)
+		return low;
+	uint32_t w = sa->cfg.replay_window;
+	uint32_t tl = (uint32_t)sa->seq, th = (uint32_t)(sa->seq >> 32);
+	uint32_t bottom = tl - w + 1; /* modulo 2^32 */
+	uint32_t hi;
+	if (tl >= w - 1) { /* the window lies within one subspace */
+		hi = low >= bottom ? th : th + 1;
+	} else if (low >= bottom) { /* the window spans two subspaces; low is in the older one */
+		if (th == 0)
+			return 0;
+		hi = th - 1;
+	} else {
+		hi = th;
+	}
+	return (uint64_t)hi << 32 | low;
+}
+
 /* Marks `seq` as received; call only after its ICV verified. */
-static void replay_update(struct esp_sa *sa, uint32_t seq)
+static void replay_update(struct esp_sa *sa, uint64_t seq)
 {
 	if (seq > sa->seq) {
-		uint64_t from = sa->seq >> 6, to = (uint64_t)seq >> 6;
+		uint64_t from = sa->seq >> 6, to = seq >> 6;
 		uint64_t n = to - from;
 		if (n > sa->bitmap_mask + 1)
 			n = sa->bitmap_mask + 1;
@@ -425,11 +452,14 @@ static void replay_update(struct esp_sa *sa, uint32_t seq)
 
 /* ---- transforms ---- */
 
-static void hmac(struct esp_sa *sa, const uint8_t *d, size_t n, uint8_t out[32])
+/* The HMAC of `n` bytes at `d`, followed by the high sequence bits when ESN is on. */
+static void hmac(struct esp_sa *sa, const uint8_t *d, size_t n, uint32_t seq_hi, uint8_t out[32])
 {
 	size_t outl = 0;
+	uint8_t hi[4];
+	put32(hi, seq_hi);
 	bool ok = EVP_MAC_init(sa->mac, NULL, 0, NULL) && EVP_MAC_update(sa->mac, d, n) &&
-		  EVP_MAC_final(sa->mac, out, &outl, 32);
+		  (!sa->cfg.esn || EVP_MAC_update(sa->mac, hi, 4)) && EVP_MAC_final(sa->mac, out, &outl, 32);
 	if (!ok || outl != sa->mac_len)
 		g_error("esp: HMAC failed");
 }
@@ -460,22 +490,36 @@ static void next_iv(struct esp_sa *sa, uint8_t *iv)
 		g_error("esp: IV generation failed");
 }
 
+/* The GCM AAD: SPI and sequence number, 8 bytes, or 12 with ESN (RFC 4106 §5). */
+static size_t gcm_aad(const struct esp_sa *sa, const uint8_t *esp, uint32_t seq_hi, uint8_t aad[12])
+{
+	if (!sa->cfg.esn) {
+		memcpy(aad, esp, 8);
+		return 8;
+	}
+	memcpy(aad, esp, 4);
+	put32(aad + 4, seq_hi);
+	memcpy(aad + 8, esp + 4, 4);
+	return 12;
+}
+
 /* Protects `n` bytes at `p` (payload + trailer, already padded) in place; `esp` is the ESP header
  * (followed by the IV); the ICV goes to `icv`. */
-static void protect(struct esp_sa *sa, const uint8_t *esp, uint8_t *p, size_t n, uint8_t *icv)
+static void protect(struct esp_sa *sa, const uint8_t *esp, uint8_t *p, size_t n, uint32_t seq_hi, uint8_t *icv)
 {
 	const uint8_t *iv = esp + ESP_HDR_LEN;
 	int outl = 0, fl = 0;
 	bool ok = true;
 	if (sa->cfg.encr == ESP_ENCR_AES_GCM16) {
-		uint8_t nonce[12];
+		uint8_t nonce[12], aad[12];
 		gcm_nonce(sa, iv, nonce);
+		size_t aad_len = gcm_aad(sa, esp, seq_hi, aad);
 		OSSL_PARAM tag[] = {
 			OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, icv, 16),
 			OSSL_PARAM_construct_end(),
 		};
 		ok = EVP_EncryptInit_ex2(sa->cipher, NULL, NULL, nonce, NULL) &&
-		     EVP_EncryptUpdate(sa->cipher, NULL, &outl, esp, ESP_HDR_LEN) &&
+		     EVP_EncryptUpdate(sa->cipher, NULL, &outl, aad, (int)aad_len) &&
 		     EVP_EncryptUpdate(sa->cipher, p, &outl, p, (int)n) &&
 		     EVP_EncryptFinal_ex(sa->cipher, p + outl, &fl) &&
 		     EVP_CIPHER_CTX_get_params(sa->cipher, tag);
@@ -491,25 +535,27 @@ static void protect(struct esp_sa *sa, const uint8_t *esp, uint8_t *p, size_t n,
 	}
 	if (sa->mac) {
 		uint8_t m[32];
-		hmac(sa, esp, (size_t)(p + n - esp), m);
+		hmac(sa, esp, (size_t)(p + n - esp), seq_hi, m);
 		memcpy(icv, m, sa->icv_len);
 	}
 }
 
 /* Checks the ICV and decrypts in place; false when the ICV does not verify. */
-static bool unprotect(struct esp_sa *sa, const uint8_t *esp, uint8_t *p, size_t n, const uint8_t *icv)
+static bool unprotect(struct esp_sa *sa, const uint8_t *esp, uint8_t *p, size_t n, uint32_t seq_hi,
+		      const uint8_t *icv)
 {
 	const uint8_t *iv = esp + ESP_HDR_LEN;
 	int outl = 0, fl = 0;
 	if (sa->cfg.encr == ESP_ENCR_AES_GCM16) {
-		uint8_t nonce[12];
+		uint8_t nonce[12], aad[12];
 		gcm_nonce(sa, iv, nonce);
+		size_t aad_len = gcm_aad(sa, esp, seq_hi, aad);
 		OSSL_PARAM tag[] = {
 			OSSL_PARAM_construct_octet_string(OSSL_CIPHER_PARAM_AEAD_TAG, (void *)icv, 16),
 			OSSL_PARAM_construct_end(),
 		};
 		bool ok = EVP_DecryptInit_ex2(sa->cipher, NULL, NULL, nonce, NULL) &&
-			  EVP_DecryptUpdate(sa->cipher, NULL, &outl, esp, ESP_HDR_LEN) &&
+			  EVP_DecryptUpdate(sa->cipher, NULL, &outl, aad, (int)aad_len) &&
 			  EVP_DecryptUpdate(sa->cipher, p, &outl, p, (int)n) &&
 			  EVP_CIPHER_CTX_set_params(sa->cipher, tag);
 		if (!ok)
@@ -518,7 +564,7 @@ static bool unprotect(struct esp_sa *sa, const uint8_t *esp, uint8_t *p, size_t 
 	}
 	if (sa->mac) {
 		uint8_t m[32];
-		hmac(sa, esp, (size_t)(p + n - esp), m);
+		hmac(sa, esp, (size_t)(p + n - esp), seq_hi, m);
 		if (CRYPTO_memcmp(m, icv, sa->icv_len) != 0)
 			return false;
 	}
@@ -538,7 +584,7 @@ static enum esp_verdict seal(struct esp_sa *sa, struct esp_buf *b, uint8_t nh, s
 {
 	g_return_val_if_fail(sa->cfg.dir == ESP_DIR_OUT, ESP_ERR_NO_SA);
 	check_time(sa, now);
-	if ((sa->events & ESP_EV_HARD) || sa->seq >= UINT32_MAX)
+	if ((sa->events & ESP_EV_HARD) || sa->seq >= (sa->cfg.esn ? UINT64_MAX : UINT32_MAX))
 		return drop(sa, ESP_ERR_EXPIRED);
 	size_t len = b->len;
 	size_t tail = trailer_len(sa, len);
@@ -558,7 +604,7 @@ static enum esp_verdict seal(struct esp_sa *sa, struct esp_buf *b, uint8_t nh, s
 	put32(esp + 4, (uint32_t)sa->seq);
 	if (sa->iv_len)
 		next_iv(sa, esp + ESP_HDR_LEN);
-	protect(sa, esp, p, n, p + n);
+	protect(sa, esp, p, n, (uint32_t)(sa->seq >> 32), p + n);
 	b->data = esp;
 	b->len = head + len + tail;
 	b->headroom -= head;
@@ -588,11 +634,11 @@ static enum esp_verdict open_esp(struct esp_sa *sa, struct esp_buf *b, uint8_t *
 	uint8_t *esp = b->data;
 	if (get32(esp) != sa->cfg.spi)
 		return drop(sa, ESP_ERR_NO_SA);
-	uint32_t seq = get32(esp + 4);
+	uint64_t seq = infer_seq(sa, get32(esp + 4));
 	if (!replay_ok(sa, seq))
 		return drop(sa, ESP_ERR_REPLAY);
 	uint8_t *p = esp + head;
-	if (!unprotect(sa, esp, p, n, p + n))
+	if (!unprotect(sa, esp, p, n, (uint32_t)(seq >> 32), p + n))
 		return drop(sa, ESP_ERR_AUTH);
 	replay_update(sa, seq);
 	size_t pad = p[n - 2];

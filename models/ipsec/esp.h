@@ -58,6 +58,7 @@ struct esp_sa_config {
 	uint8_t integ_key[32];
 	size_t integ_key_len; /* 20 for SHA1-96, 32 for SHA256-128 */
 	bool natt;            /* UDP encapsulation (RFC 3948) */
+	bool esn;             /* 64-bit extended sequence numbers (RFC 4303 §2.2.1) */
 	uint16_t natt_sport, natt_dport; /* 0: 4500 */
 	unsigned replay_window;          /* inbound: packets, 64..4096; 0: 64 */
 	uint8_t ttl;                     /* outer TTL; 0: 64 */
@@ -67,8 +68,8 @@ struct esp_sa_config {
 	uint64_t soft_bytes, hard_bytes;
 	uint64_t soft_packets, hard_packets;
 	int64_t soft_time_ns, hard_time_ns; /* from creation */
-	uint32_t soft_seq;                  /* outbound: soft event at this sequence number;
-					     * 0: 2^32 - 2^20. Hard is always at 2^32 - 1. */
+	uint32_t soft_seq;                  /* outbound without ESN: soft event at this sequence
+					     * number; 0: 2^32 - 2^20. Hard is always at 2^32 - 1. */
 };
 
 /* Why a packet was dropped. ESP_OK means it was not. */
@@ -121,16 +122,18 @@ const struct esp_sa_stats *esp_sa_stats(const struct esp_sa *sa);
 unsigned esp_sa_events(const struct esp_sa *sa);
 /* Checks the time lifetimes without a packet (call it from a timer); returns esp_sa_events. */
 unsigned esp_sa_poll(struct esp_sa *sa, int64_t now);
-/* Outbound: the sequence number the last packet carried (0 before the first). */
-uint64_t esp_sa_seq_out(const struct esp_sa *sa);
+/* Outbound: the sequence number the last packet carried (0 before the first); inbound: the
+ * highest authentic one received. 64 bits with ESN. */
+uint64_t esp_sa_seq(const struct esp_sa *sa);
 /* Bytes encapsulation adds to an inner packet of `inner_len` bytes (outer headers, ESP header,
  * IV, padding, trailer, ICV): what a path-MTU calculation needs. */
 size_t esp_sa_overhead(const struct esp_sa *sa, size_t inner_len);
 
-/* For tests and known-answer vectors only: the next outbound packet carries sequence number
+/* For tests and known-answer vectors only. Outbound: the next packet carries sequence number
  * `next_seq` and, when `iv` is not NULL, exactly this explicit IV (8 bytes for GCM, 16 for CBC)
- * instead of the generated one. Later packets continue from there. */
-void esp_sa_force_next(struct esp_sa *sa, uint32_t next_seq, const uint8_t *iv, size_t iv_len);
+ * instead of the generated one; later packets continue from there. Inbound: the replay window is
+ * emptied and placed so that `next_seq` is the next number expected (ESN inference follows). */
+void esp_sa_force_next(struct esp_sa *sa, uint64_t next_seq, const uint8_t *iv, size_t iv_len);
 
 /* Encapsulates the inner IPv4 packet in `b` (it must be one whole IPv4 packet of at least 20
  * bytes): builds ESP header, IV, padding, trailer and ICV, encrypts in place, and prepends the
@@ -178,7 +181,10 @@ const struct esp_db_stats *esp_db_stats(const struct esp_db *db);
 enum esp_verdict esp_db_decap(struct esp_db *db, struct esp_buf *b, int64_t now, struct esp_sa **sa_out);
 
 /* The Wireshark `esp_sa` UAT row for this SA (8 columns, as tshark 4.0 reads them: protocol, src,
- * dst, SPI, encryption, key, authentication, auth key), for `-o 'uat:esp_sa:ROW'`. Free with
+ * dst, SPI, encryption, key, authentication, auth key), for `-o 'uat:esp_sa:ROW'`. AES-GCM is
+ * written as "AES-GCM with 16 octet ICV [RFC4106]" with key+salt and authentication "NULL" (4.0
+ * then checks the GCM tag; the older "AES-GCM [RFC4106]" + "ANY 128 bit" pair is deprecated).
+ * tshark 4.0 cannot check ICVs of ESN SAs (its 8-column rows have no ESN field). Free with
  * g_free. */
 char *esp_sa_wireshark_row(const struct esp_sa *sa);
 
