@@ -2,8 +2,8 @@
 TEST_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(CUNIT_CFLAGS)
 EXTRA_DIST += tests/cu.h
 
-check_PROGRAMS += tests/test_sched tests/test_rng tests/test_trace
-TESTS += tests/test_sched tests/test_rng tests/test_trace
+check_PROGRAMS += tests/test_sched tests/test_rng tests/test_trace tests/test_traffic
+TESTS += tests/test_sched tests/test_rng tests/test_trace tests/test_traffic
 tests_test_sched_SOURCES = tests/test_sched.c
 tests_test_sched_CFLAGS = $(TEST_CFLAGS)
 tests_test_sched_LDADD = $(SIM_LIBS) $(CUNIT_LIBS)
@@ -14,6 +14,9 @@ tests_test_rng_LDADD = $(SIM_LIBS) $(CUNIT_LIBS)
 tests_test_trace_SOURCES = tests/test_trace.c
 tests_test_trace_CFLAGS = $(TEST_CFLAGS)
 tests_test_trace_LDADD = $(SIM_LIBS) $(CUNIT_LIBS)
+tests_test_traffic_SOURCES = tests/test_traffic.c
+tests_test_traffic_CFLAGS = $(TEST_CFLAGS)
+tests_test_traffic_LDADD = $(MODELS_LIBS) $(CUNIT_LIBS)
 
 include tests/net.mk
 include tests/esp.mk

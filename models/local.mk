@@ -1,0 +1,6 @@
+# models/: the node models that join the engine and the IPsec code (sim/ + models/ipsec/).
+noinst_LIBRARIES += models/libmodels.a
+models_libmodels_a_SOURCES = \
+	models/traffic.h models/traffic.c
+models_libmodels_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(CRYPTO_CFLAGS)
+MODELS_LIBS = models/libmodels.a $(SIM_LIBS)

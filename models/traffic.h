@@ -1,0 +1,118 @@
+/* traffic.h: traffic sources (CBR, Poisson, on/off, bulk UDP flows) and the sinks that measure
+ * what arrives: throughput over time, loss, one-way delay percentiles, and delivery gaps (the
+ * outage a flow sees when a tunnel fails).
+ *
+ * Each packet carries its own measurement header in the UDP payload (magic, flow id, sequence,
+ * origin time), so it survives encapsulation, encryption and decapsulation unchanged: the sink
+ * measures the packet that really arrived. Randomness per flow comes from the stream
+ * "flow/<name>", so adding a flow changes no other draw. */
+#ifndef MODELS_TRAFFIC_H
+#define MODELS_TRAFFIC_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "sim/net.h"
+#include "sim/rng.h"
+
+#define TRAFFIC_HDR_LEN 24u                       /* magic, flow id, sequence, origin time */
+#define TRAFFIC_MIN_PKT (20u + 8u + TRAFFIC_HDR_LEN) /* IPv4 + UDP + measurement header */
+#define TRAFFIC_DELAY_SUBBUCKETS 32u              /* per power of two: about 3 % resolution */
+#define TRAFFIC_DELAY_OCTAVES 44u                 /* delays up to 2^44 ns (about 4.9 hours) */
+
+enum traffic_kind {
+	TRAFFIC_CBR,     /* one packet every pkt_bytes*8/rate_bps */
+	TRAFFIC_POISSON, /* exponential gaps with that mean */
+	TRAFFIC_ONOFF,   /* CBR during exponential on periods, silent during exponential off periods */
+	TRAFFIC_BULK,    /* back to back at the rate of the source's first-hop link: takes what it is given */
+};
+
+struct traffic_flow_cfg {
+	const char *name;
+	enum traffic_kind kind;
+	struct sim_node *src;
+	struct sim_node *dst;
+	uint32_t dst_addr;    /* 0: the destination node's first address */
+	uint16_t sport, dport;
+	uint32_t pkt_bytes;   /* whole IPv4 packet, >= TRAFFIC_MIN_PKT */
+	uint64_t rate_bps;    /* CBR, Poisson (mean), on/off (while on); ignored for bulk */
+	sim_time on_mean_ns;  /* on/off only */
+	sim_time off_mean_ns;
+	sim_time start_ns;
+	sim_time stop_ns;     /* the source sends nothing at or after this time */
+	sim_time bin_ns;      /* throughput series bin (0: 100 ms) */
+	sim_time gap_min_ns;  /* delivery gaps at least this long are recorded (0: 50 ms) */
+};
+
+/* A delivery gap: no packet of the flow arrived in (from, to). */
+struct traffic_gap {
+	sim_time from, to;
+};
+
+struct traffic_flow {
+	struct traffic *tr;
+	struct traffic_flow_cfg cfg; /* name points to name below */
+	char *name;
+	uint32_t id;          /* 1, 2, ... in creation order */
+	uint32_t dst_addr;
+	struct sim_rng rng;
+	sim_time interval_ns; /* mean gap between packets while sending */
+	bool on;
+	sim_time phase_end;   /* on/off: when the current period ends */
+	uint64_t next_seq;
+	/* source side */
+	uint64_t *c_tx_packets, *c_tx_bytes, *c_tx_refused;
+	/* sink side */
+	uint64_t *c_rx_packets, *c_rx_bytes, *c_rx_duplicate, *c_rx_reordered;
+	uint64_t highest_seq_plus1; /* 0: nothing received yet */
+	sim_time first_rx, last_rx;
+	GArray *gaps;            /* struct traffic_gap, in time order */
+	struct traffic_gap longest;
+	struct sim_series *rx_bytes_series;
+	uint32_t *delay_hist;    /* TRAFFIC_DELAY_OCTAVES * TRAFFIC_DELAY_SUBBUCKETS counts */
+	sim_time delay_min, delay_max;
+	long double delay_sum;
+};
+
+GQuark traffic_error_quark(void);
+#define TRAFFIC_ERROR (traffic_error_quark())
+
+/* All flows of one net, and their sinks (one UDP handler per destination node and port). */
+struct traffic {
+	struct sim_net *net;
+	GPtrArray *flows;  /* struct traffic_flow *, owned */
+	GHashTable *sinks; /* (node index << 16 | port) -> registered, to bind each port once */
+	uint64_t *c_rx_foreign; /* datagrams at a sink port that are not ours (counted, dropped) */
+};
+
+void traffic_init(struct traffic *tr, struct sim_net *net);
+void traffic_destroy(struct traffic *tr);
+
+/* Adds a flow and schedules its first packet at cfg->start_ns. Returns NULL with err set when the
+ * configuration is wrong (packet too small, zero rate, stop before start, bad on/off periods,
+ * a destination without address). */
+struct traffic_flow *traffic_add_flow(struct traffic *tr, const struct traffic_flow_cfg *cfg, GError **err);
+
+/* The flow called name, or NULL. */
+struct traffic_flow *traffic_flow_by_name(const struct traffic *tr, const char *name);
+
+/* Delay quantile q in [0, 1] of the packets received (the upper edge of its histogram bucket,
+ * within about 3 %); 0 when nothing arrived. */
+sim_time traffic_delay_quantile(const struct traffic_flow *f, double q);
+
+/* Mean one-way delay of the packets received (0 when none). */
+sim_time traffic_delay_mean(const struct traffic_flow *f);
+
+/* Packets sent and not received, as a fraction of those sent (0 when nothing was sent). Packets
+ * still in flight at the end count as lost: stop sources a little before the end of a run. */
+double traffic_loss_ratio(const struct traffic_flow *f);
+
+/* The longest gap between deliveries that contains time t (or, when t < 0, the longest gap of
+ * all), counting the wait from the flow's start to its first delivery; false when there is none
+ * at least cfg.gap_min_ns long. The end of the run closes a gap still open (up to `now`). */
+gboolean traffic_gap_spanning(const struct traffic_flow *f, sim_time t, sim_time now, struct traffic_gap *out);
+
+/* Mean received throughput in bit/s over [from, to), from the binned series. */
+double traffic_rx_bps(const struct traffic_flow *f, sim_time from, sim_time to);
+
+#endif
