@@ -1,6 +1,7 @@
 # models/: the node models that join the engine and the IPsec code (sim/ + models/ipsec/).
 noinst_LIBRARIES += models/libmodels.a
 models_libmodels_a_SOURCES = \
-	models/traffic.h models/traffic.c
+	models/traffic.h models/traffic.c \
+	models/azure_sku.h models/azure_sku.c
 models_libmodels_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(CRYPTO_CFLAGS)
 MODELS_LIBS = models/libmodels.a $(SIM_LIBS)

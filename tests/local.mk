@@ -2,8 +2,8 @@
 TEST_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(CUNIT_CFLAGS)
 EXTRA_DIST += tests/cu.h
 
-check_PROGRAMS += tests/test_sched tests/test_rng tests/test_trace tests/test_traffic
-TESTS += tests/test_sched tests/test_rng tests/test_trace tests/test_traffic
+check_PROGRAMS += tests/test_sched tests/test_rng tests/test_trace tests/test_traffic tests/test_azure_sku
+TESTS += tests/test_sched tests/test_rng tests/test_trace tests/test_traffic tests/test_azure_sku
 tests_test_sched_SOURCES = tests/test_sched.c
 tests_test_sched_CFLAGS = $(TEST_CFLAGS)
 tests_test_sched_LDADD = $(SIM_LIBS) $(CUNIT_LIBS)
@@ -17,6 +17,9 @@ tests_test_trace_LDADD = $(SIM_LIBS) $(CUNIT_LIBS)
 tests_test_traffic_SOURCES = tests/test_traffic.c
 tests_test_traffic_CFLAGS = $(TEST_CFLAGS)
 tests_test_traffic_LDADD = $(MODELS_LIBS) $(CUNIT_LIBS)
+tests_test_azure_sku_SOURCES = tests/test_azure_sku.c
+tests_test_azure_sku_CFLAGS = $(TEST_CFLAGS)
+tests_test_azure_sku_LDADD = $(MODELS_LIBS) $(CUNIT_LIBS)
 
 include tests/net.mk
 include tests/esp.mk
