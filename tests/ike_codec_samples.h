@@ -34,7 +34,12 @@ GByteArray *sample_informational_delete(void);
 /* Fragment frag_num of 3 of an IKE_AUTH response (RFC 7383 SKF). */
 GByteArray *sample_skf_fragment(uint16_t frag_num);
 
-/* Every sample above, for the corpus; free with g_ptr_array_unref(). */
+/* An IKE_SA_INIT request captured on UDP 4500: 4-byte non-ESP marker, then 300 bytes of IKE
+ * (from rusticata/ipsec-parser's test data). */
+extern const uint8_t sample_captured_sa_init[];
+extern const size_t sample_captured_sa_init_len;
+
+/* Every sample above (the capture without its marker), for the corpus; free with g_ptr_array_unref(). */
 GPtrArray *sample_all(void);
 
 #endif
