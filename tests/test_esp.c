@@ -5,6 +5,7 @@
 #include "tests/cu.h"
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <string.h>
 
@@ -883,6 +884,101 @@ static void test_not_esp(void)
 	CU_ASSERT_EQUAL(esp_peek(&b, &spi, &dst, &off), ESP_ERR_MALFORMED);
 }
 
+/* ---- robustness and allocation ---- */
+
+/* Random corruptions of valid packets (bit flips anywhere from the ESP header on, truncation) are
+ * dropped, never accepted, and never read out of bounds (run under ASan/valgrind). The UDP
+ * header is not covered: RFC 3948 leaves ports and checksum unprotected. */
+static void test_corruption(void)
+{
+	static uint8_t ref[BUF_SIZE], store[BUF_SIZE];
+	GRand *r = g_rand_new_with_seed(99);
+	for (size_t xi = 0; xi < N_XFORMS; xi++) {
+		struct esp_sa *out, *in;
+		sa_pair(&xforms[xi], xi & 1, 0, &out, &in);
+		unsigned accepted = 0;
+		for (int i = 0; i < 400; i++) {
+			size_t len = (size_t)g_rand_int_range(r, 20, 200);
+			make_inner(ref + HEAD, len, (uint32_t)i);
+			struct esp_buf b = buf_at(ref, HEAD, len);
+			CU_ASSERT_EQUAL_FATAL(esp_encap(out, &b, 0), ESP_OK);
+			size_t off = (size_t)(b.data - ref), n = b.len;
+			memcpy(store, ref, BUF_SIZE);
+			int flips = g_rand_int_range(r, 1, 4);
+			int32_t esp = (xi & 1) ? 28 : 20;
+			for (int k = 0; k < flips; k++) {
+				size_t at = off + (size_t)g_rand_int_range(r, esp, (int32_t)n);
+				store[at] ^= (uint8_t)(1u << g_rand_int_range(r, 0, 8));
+			}
+			if (g_rand_boolean(r))
+				n -= (size_t)g_rand_int_range(r, 0, (int32_t)(n - 20));
+			if (n == b.len && memcmp(store + off, ref + off, n) == 0)
+				continue; /* the flips cancelled out */
+			/* a heap block that ends where the packet ends, so ASan/valgrind see any overread */
+			uint8_t *exact = g_memdup2(store, off + n);
+			struct esp_buf t = { exact + off, n, off, 0 };
+			accepted += esp_decap(in, &t, 0) == ESP_OK;
+			g_free(exact);
+		}
+		CU_ASSERT_EQUAL(accepted, 0);
+		esp_sa_free(out);
+		esp_sa_free(in);
+	}
+	g_rand_free(r);
+}
+
+/* Allocations made through OpenSSL (counted by the hooks main() installs) */
+static long ossl_allocs;
+
+static void *count_malloc(size_t n, const char *file, int line)
+{
+	ossl_allocs++;
+	return malloc(n);
+}
+
+static void *count_realloc(void *p, size_t n, const char *file, int line)
+{
+	ossl_allocs++;
+	return realloc(p, n);
+}
+
+static void count_free(void *p, const char *file, int line)
+{
+	free(p);
+}
+
+/* Steady state: our code allocates nothing per packet, and neither does OpenSSL for AES-GCM and
+ * AES-CBC. HMAC is the exception: OpenSSL 3.0's HMAC restart (EVP_MAC_init with a NULL key) and
+ * final each copy a digest context, and EVP_MD_CTX_copy_ex re-creates the provider context
+ * (openssl#25703, fixed by the copyctx hook in #25726, OpenSSL 3.5): 2 allocations per ICV, no
+ * more. Counted through OpenSSL's memory hooks. */
+static void test_no_allocation(void)
+{
+	static uint8_t store[BUF_SIZE];
+	for (size_t xi = 0; xi < N_XFORMS; xi++) {
+		struct esp_sa *out, *in;
+		sa_pair(&xforms[xi], xi & 1, 0, &out, &in);
+		struct esp_db *db = esp_db_new();
+		esp_db_add(db, in);
+		make_inner(store + HEAD, 1400, 5);
+		long before = ossl_allocs;
+		unsigned bad = 0;
+		for (int i = 0; i < 1000; i++) {
+			struct esp_buf b = buf_at(store, HEAD, 1400);
+			struct esp_sa *found;
+			bad += esp_encap(out, &b, 0) != ESP_OK;
+			bad += esp_db_decap(db, &b, 0, &found) != ESP_OK;
+		}
+		CU_ASSERT_EQUAL(bad, 0);
+		long allowed = xforms[xi].integ == ESP_INTEG_NONE ? 0 : 2 * 2 * 1000;
+		CU_ASSERT_TRUE(ossl_allocs - before <= allowed);
+		printf("[%s: %ld OpenSSL allocations in 1000 round trips] ", xforms[xi].name, ossl_allocs - before);
+		esp_db_free(db);
+		esp_sa_free(out);
+		esp_sa_free(in);
+	}
+}
+
 /* ---- configuration, database, export ---- */
 
 static void test_config_errors(void)
@@ -960,6 +1056,9 @@ static void test_wireshark_row(void)
 
 int main(void)
 {
+	/* before OpenSSL allocates anything: count its allocations (test_no_allocation) */
+	if (!CRYPTO_set_mem_functions(count_malloc, count_realloc, count_free))
+		fprintf(stderr, "note: OpenSSL memory hooks not installed; allocation test is vacuous\n");
 	static const struct cu_test tests[] = {
 		{ "draft-mcgrew-gcm-test-01 packets (14, 9 with ESN): open and re-seal byte-exact", test_kat_gcm },
 		{ "RFC 3602 cases 5-8 (CBC, no ICV): open and re-seal byte-exact", test_kat_cbc },
@@ -972,6 +1071,8 @@ int main(void)
 		{ "lifetimes: packets, bytes, time (poll), sequence exhaustion", test_lifetimes },
 		{ "no head/tailroom, bad inner packet, foreign next header, dummy", test_space_and_inner },
 		{ "outer parsing: IKE marker, keepalive, ESP offset, fragments", test_not_esp },
+		{ "random corruption and truncation: dropped, in bounds", test_corruption },
+		{ "allocation per packet: none (GCM), OpenSSL's 2 per HMAC (CBC, NULL)", test_no_allocation },
 		{ "configuration errors", test_config_errors },
 		{ "SA database: O(1) by SPI, destination checked", test_db },
 		{ "Wireshark esp_sa rows", test_wireshark_row },
