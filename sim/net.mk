@@ -2,4 +2,5 @@
 sim_libsim_a_SOURCES += \
 	sim/ipv4.h sim/ipv4.c \
 	sim/net.h sim/net.c \
-	sim/link.h sim/link.c
+	sim/link.h sim/link.c \
+	sim/netdemo.h sim/netdemo.c
