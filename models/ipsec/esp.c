@@ -2,8 +2,11 @@
  *
  * Per SA, the cipher (and HMAC) contexts are keyed once in esp_sa_new; per packet only the IV is
  * set again (EVP_*Init_ex2 with NULL cipher and key) and the HMAC restarted with EVP_MAC_init(ctx,
- * NULL, 0, NULL), which keeps the key (OpenSSL 3.0, openssl#18100). Nothing is allocated per
- * packet.
+ * NULL, 0, NULL), which keeps the key (OpenSSL 3.0, openssl#18100). This code allocates nothing
+ * per packet, and neither does OpenSSL for AES-GCM/CBC; its HMAC restart and final, though, copy
+ * digest contexts, which OpenSSL 3.0 does by re-creating them (2 small allocations per ICV,
+ * openssl#25703; OpenSSL 3.5 adds a copy hook that avoids them). No payload byte is copied: the
+ * transforms run in place.
  *
  * IVs: AES-GCM uses a 64-bit per-SA counter as its explicit IV (RFC 4106 §3.1 only asks for
  * uniqueness under a key). AES-CBC needs an unpredictable IV (RFC 3602 §2.1): it is the AES

@@ -157,7 +157,10 @@ enum esp_verdict esp_seal(struct esp_sa *sa, struct esp_buf *b, uint8_t next_hea
 enum esp_verdict esp_open(struct esp_sa *sa, struct esp_buf *b, uint8_t *next_header, int64_t now);
 
 /* Outer-header parsing without an SA: where the ESP header starts in an outer IPv4 packet, its
- * SPI and the outer destination. Returns ESP_OK, ESP_ERR_MALFORMED or ESP_ERR_NOT_ESP. */
+ * SPI and the outer destination. Returns ESP_OK, ESP_ERR_MALFORMED (bad header or checksum, a
+ * fragment, too short) or ESP_ERR_NOT_ESP (neither protocol 50 nor UDP; UDP carrying the non-ESP
+ * marker or a keepalive). Any UDP datagram is taken as RFC 3948 encapsulation: demultiplexing
+ * ports (4500) is the caller's job. */
 enum esp_verdict esp_peek(const struct esp_buf *b, uint32_t *spi, uint32_t *dst, size_t *esp_off);
 
 /* A set of inbound SAs, found by SPI in O(1) (a hash table; the destination is verified). The
