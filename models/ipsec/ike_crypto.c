@@ -1,0 +1,636 @@
+/* ike_crypto.c: IKEv2 PRF, prf+, SKEYSEED and SK_* keys, CHILD SA KEYMAT, shared-key AUTH, SK
+ * payload sealing and opening (AES-CBC + HMAC, AES-GCM-16) and the Wireshark key table row,
+ * over OpenSSL 3 EVP_MAC / EVP_CIPHER. */
+#include "models/ipsec/ike_crypto.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <limits.h>
+#include <string.h>
+
+#define CBC_BLOCK_LEN 16
+#define MAX_MD_LEN 64
+
+/* ---- algorithm properties ---------------------------------------------------------------- */
+
+static const char *prf_digest(uint16_t prf)
+{
+	switch (prf) {
+	case IKE_CRYPTO_PRF_HMAC_SHA1:
+		return "SHA1";
+	case IKE_CRYPTO_PRF_HMAC_SHA2_256:
+		return "SHA256";
+	case IKE_CRYPTO_PRF_HMAC_SHA2_384:
+		return "SHA384";
+	}
+	return NULL;
+}
+
+size_t ike_prf_len(uint16_t prf)
+{
+	switch (prf) {
+	case IKE_CRYPTO_PRF_HMAC_SHA1:
+		return 20;
+	case IKE_CRYPTO_PRF_HMAC_SHA2_256:
+		return 32;
+	case IKE_CRYPTO_PRF_HMAC_SHA2_384:
+		return 48;
+	}
+	return 0;
+}
+
+static const char *integ_digest(uint16_t integ)
+{
+	switch (integ) {
+	case IKE_CRYPTO_INTEG_HMAC_SHA1_96:
+		return "SHA1";
+	case IKE_CRYPTO_INTEG_HMAC_SHA2_256_128:
+		return "SHA256";
+	case IKE_CRYPTO_INTEG_HMAC_SHA2_384_192:
+		return "SHA384";
+	}
+	return NULL;
+}
+
+size_t ike_integ_key_len(uint16_t integ)
+{
+	switch (integ) {
+	case IKE_CRYPTO_INTEG_HMAC_SHA1_96:
+		return 20;
+	case IKE_CRYPTO_INTEG_HMAC_SHA2_256_128:
+		return 32;
+	case IKE_CRYPTO_INTEG_HMAC_SHA2_384_192:
+		return 48;
+	}
+	return 0;
+}
+
+size_t ike_integ_icv_len(uint16_t integ)
+{
+	switch (integ) {
+	case IKE_CRYPTO_INTEG_HMAC_SHA1_96:
+		return 12;
+	case IKE_CRYPTO_INTEG_HMAC_SHA2_256_128:
+		return 16;
+	case IKE_CRYPTO_INTEG_HMAC_SHA2_384_192:
+		return 24;
+	}
+	return 0;
+}
+
+static bool aes_bits_ok(uint16_t bits)
+{
+	return bits == 128 || bits == 192 || bits == 256;
+}
+
+size_t ike_encr_key_len(uint16_t encr, uint16_t key_bits)
+{
+	switch (encr) {
+	case IKE_CRYPTO_ENCR_NULL:
+		return 0;
+	case IKE_CRYPTO_ENCR_AES_CBC:
+		return aes_bits_ok(key_bits) ? key_bits / 8u : 0;
+	case IKE_CRYPTO_ENCR_AES_GCM_16:
+		return aes_bits_ok(key_bits) ? key_bits / 8u + IKE_CRYPTO_GCM_SALT_LEN : 0;
+	}
+	return 0;
+}
+
+bool ike_encr_is_aead(uint16_t encr)
+{
+	return encr == IKE_CRYPTO_ENCR_AES_GCM_16;
+}
+
+bool ike_transforms_supported(const struct ike_transforms *t, bool with_prf)
+{
+	if (with_prf && !ike_prf_len(t->prf))
+		return false;
+	switch (t->encr) {
+	case IKE_CRYPTO_ENCR_AES_CBC:
+		return aes_bits_ok(t->encr_key_bits) && ike_integ_key_len(t->integ) != 0;
+	case IKE_CRYPTO_ENCR_AES_GCM_16:
+		return aes_bits_ok(t->encr_key_bits) && t->integ == IKE_CRYPTO_INTEG_NONE;
+	case IKE_CRYPTO_ENCR_NULL:
+		return !with_prf && t->encr_key_bits == 0 && ike_integ_key_len(t->integ) != 0;
+	}
+	return false;
+}
+
+/* ---- HMAC -------------------------------------------------------------------------------- */
+
+/* out (out_cap >= the digest length) = HMAC-<digest>(key, parts...); *out_len = digest length. */
+static bool hmac_parts(const char *digest, const uint8_t *key, size_t key_len, const struct ike_crypto_buf *parts,
+		       size_t n_parts, uint8_t *out, size_t out_cap, size_t *out_len)
+{
+	static const uint8_t empty_key[1];
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0),
+		OSSL_PARAM_construct_end(),
+	};
+	/* a NULL key would mean "keep the previous key" to EVP_MAC_init */
+	bool ok = ctx && EVP_MAC_init(ctx, key_len ? key : empty_key, key_len, params) == 1;
+	for (size_t i = 0; ok && i < n_parts; i++)
+		if (parts[i].len)
+			ok = EVP_MAC_update(ctx, parts[i].ptr, parts[i].len) == 1;
+	ok = ok && EVP_MAC_final(ctx, out, out_len, out_cap) == 1;
+	EVP_MAC_CTX_free(ctx);
+	EVP_MAC_free(mac);
+	return ok;
+}
+
+/* ---- PRF and prf+ ------------------------------------------------------------------------ */
+
+bool ike_prf(uint16_t prf, const uint8_t *key, size_t key_len, const struct ike_crypto_buf *parts, size_t n_parts,
+	     uint8_t *out)
+{
+	const char *md = prf_digest(prf);
+	uint8_t buf[MAX_MD_LEN];
+	size_t len = 0;
+	if (!md || !hmac_parts(md, key, key_len, parts, n_parts, buf, sizeof buf, &len) || len != ike_prf_len(prf))
+		return false;
+	memcpy(out, buf, len);
+	OPENSSL_cleanse(buf, sizeof buf);
+	return true;
+}
+
+#define MAX_SEED_PARTS 8
+
+bool ike_prf_plus(uint16_t prf, const uint8_t *key, size_t key_len, const struct ike_crypto_buf *seed_parts,
+		  size_t n_parts, uint8_t *out, size_t out_len)
+{
+	size_t blk = ike_prf_len(prf);
+	if (!blk || out_len > 255 * blk || n_parts > MAX_SEED_PARTS)
+		return false;
+	uint8_t t[IKE_CRYPTO_MAX_PRF_LEN];
+	uint8_t counter = 0;
+	struct ike_crypto_buf parts[MAX_SEED_PARTS + 2];
+	size_t done = 0;
+	bool ok = true;
+	while (ok && done < out_len) {
+		size_t np = 0;
+		/* Tn = prf(K, Tn-1 | S | n), T0 empty */
+		if (counter > 0)
+			parts[np++] = (struct ike_crypto_buf){ t, blk };
+		for (size_t i = 0; i < n_parts; i++)
+			parts[np++] = seed_parts[i];
+		counter++;
+		parts[np++] = (struct ike_crypto_buf){ &counter, 1 };
+		ok = ike_prf(prf, key, key_len, parts, np, t);
+		size_t take = MIN(blk, out_len - done);
+		if (ok)
+			memcpy(out + done, t, take);
+		done += take;
+	}
+	OPENSSL_cleanse(t, sizeof t);
+	return ok;
+}
+
+bool ike_integ_icv(uint16_t integ, const uint8_t *key, const struct ike_crypto_buf *parts, size_t n_parts,
+		   uint8_t *out)
+{
+	const char *md = integ_digest(integ);
+	uint8_t mac[MAX_MD_LEN];
+	size_t len = 0;
+	if (!md || !hmac_parts(md, key, ike_integ_key_len(integ), parts, n_parts, mac, sizeof mac, &len))
+		return false;
+	memcpy(out, mac, ike_integ_icv_len(integ));
+	OPENSSL_cleanse(mac, sizeof mac);
+	return true;
+}
+
+/* ---- IKE SA keys ------------------------------------------------------------------------- */
+
+bool ike_skeyseed(uint16_t prf, struct ike_crypto_buf ni, struct ike_crypto_buf nr, struct ike_crypto_buf g_ir,
+		  uint8_t *out)
+{
+	/* The key is Ni | Nr; HMAC takes any key length, so concatenate into one buffer. */
+	GByteArray *key = g_byte_array_sized_new((guint)(ni.len + nr.len));
+	g_byte_array_append(key, ni.ptr, (guint)ni.len);
+	g_byte_array_append(key, nr.ptr, (guint)nr.len);
+	bool ok = ike_prf(prf, key->data, key->len, &g_ir, 1, out);
+	OPENSSL_cleanse(key->data, key->len);
+	g_byte_array_unref(key);
+	return ok;
+}
+
+bool ike_skeyseed_rekey(uint16_t old_prf, struct ike_crypto_buf old_sk_d, struct ike_crypto_buf g_ir_new,
+			struct ike_crypto_buf ni, struct ike_crypto_buf nr, uint8_t *out)
+{
+	struct ike_crypto_buf parts[] = { g_ir_new, ni, nr };
+	return ike_prf(old_prf, old_sk_d.ptr, old_sk_d.len, parts, G_N_ELEMENTS(parts), out);
+}
+
+bool ike_sa_keys_derive(const struct ike_transforms *xf, const uint8_t *skeyseed, struct ike_crypto_buf ni,
+			struct ike_crypto_buf nr, const uint8_t spi_i[IKE_CRYPTO_SPI_LEN],
+			const uint8_t spi_r[IKE_CRYPTO_SPI_LEN], struct ike_sa_keys *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!ike_transforms_supported(xf, true))
+		return false;
+	out->xf = *xf;
+	out->prf_len = ike_prf_len(xf->prf);
+	out->integ_key_len = ike_integ_key_len(xf->integ);
+	out->encr_key_len = ike_encr_key_len(xf->encr, xf->encr_key_bits);
+	uint8_t km[3 * IKE_CRYPTO_MAX_PRF_LEN + 2 * IKE_CRYPTO_MAX_INTEG_KEY_LEN + 2 * IKE_CRYPTO_MAX_ENCR_KEY_LEN];
+	size_t total = 3 * out->prf_len + 2 * out->integ_key_len + 2 * out->encr_key_len;
+	struct ike_crypto_buf seed[] = { ni, nr, { spi_i, IKE_CRYPTO_SPI_LEN }, { spi_r, IKE_CRYPTO_SPI_LEN } };
+	if (!ike_prf_plus(xf->prf, skeyseed, out->prf_len, seed, G_N_ELEMENTS(seed), km, total)) {
+		memset(out, 0, sizeof *out);
+		return false;
+	}
+	const uint8_t *p = km;
+	memcpy(out->sk_d, p, out->prf_len), p += out->prf_len;
+	memcpy(out->sk_ai, p, out->integ_key_len), p += out->integ_key_len;
+	memcpy(out->sk_ar, p, out->integ_key_len), p += out->integ_key_len;
+	memcpy(out->sk_ei, p, out->encr_key_len), p += out->encr_key_len;
+	memcpy(out->sk_er, p, out->encr_key_len), p += out->encr_key_len;
+	memcpy(out->sk_pi, p, out->prf_len), p += out->prf_len;
+	memcpy(out->sk_pr, p, out->prf_len), p += out->prf_len;
+	g_assert((size_t)(p - km) == total);
+	OPENSSL_cleanse(km, sizeof km);
+	return true;
+}
+
+void ike_sa_keys_clear(struct ike_sa_keys *k)
+{
+	OPENSSL_cleanse(k, sizeof *k);
+}
+
+/* ---- CHILD SA keys ----------------------------------------------------------------------- */
+
+bool ike_child_keymat(uint16_t prf, struct ike_crypto_buf sk_d, struct ike_crypto_buf g_ir_new,
+		      struct ike_crypto_buf ni, struct ike_crypto_buf nr, uint8_t *out, size_t out_len)
+{
+	struct ike_crypto_buf seed[] = { g_ir_new, ni, nr };
+	/* an empty g^ir part contributes nothing, which is the no-PFS KEYMAT */
+	return ike_prf_plus(prf, sk_d.ptr, sk_d.len, seed, G_N_ELEMENTS(seed), out, out_len);
+}
+
+bool ike_child_keys_derive(uint16_t prf, struct ike_crypto_buf sk_d, struct ike_crypto_buf g_ir_new,
+			   struct ike_crypto_buf ni, struct ike_crypto_buf nr, const struct ike_transforms *esp,
+			   struct ike_child_keys *out)
+{
+	memset(out, 0, sizeof *out);
+	if (!ike_transforms_supported(esp, false))
+		return false;
+	out->xf = *esp;
+	out->encr_key_len = ike_encr_key_len(esp->encr, esp->encr_key_bits);
+	out->integ_key_len = ike_integ_key_len(esp->integ);
+	uint8_t km[2 * (IKE_CRYPTO_MAX_ENCR_KEY_LEN + IKE_CRYPTO_MAX_INTEG_KEY_LEN)];
+	size_t total = 2 * (out->encr_key_len + out->integ_key_len);
+	if (!ike_child_keymat(prf, sk_d, g_ir_new, ni, nr, km, total)) {
+		memset(out, 0, sizeof *out);
+		return false;
+	}
+	const uint8_t *p = km;
+	memcpy(out->ei, p, out->encr_key_len), p += out->encr_key_len;
+	memcpy(out->ai, p, out->integ_key_len), p += out->integ_key_len;
+	memcpy(out->er, p, out->encr_key_len), p += out->encr_key_len;
+	memcpy(out->ar, p, out->integ_key_len), p += out->integ_key_len;
+	g_assert((size_t)(p - km) == total);
+	OPENSSL_cleanse(km, sizeof km);
+	return true;
+}
+
+void ike_child_keys_clear(struct ike_child_keys *k)
+{
+	OPENSSL_cleanse(k, sizeof *k);
+}
+
+/* ---- AUTH -------------------------------------------------------------------------------- */
+
+bool ike_auth_signed_octets(uint16_t prf, struct ike_crypto_buf sk_p, struct ike_crypto_buf first_message,
+			    struct ike_crypto_buf peer_nonce, struct ike_crypto_buf id_body, GByteArray *out)
+{
+	uint8_t maced_id[IKE_CRYPTO_MAX_PRF_LEN];
+	if (!ike_prf(prf, sk_p.ptr, sk_p.len, &id_body, 1, maced_id))
+		return false;
+	g_byte_array_append(out, first_message.ptr, (guint)first_message.len);
+	g_byte_array_append(out, peer_nonce.ptr, (guint)peer_nonce.len);
+	g_byte_array_append(out, maced_id, (guint)ike_prf_len(prf));
+	return true;
+}
+
+static const char key_pad[] = "Key Pad for IKEv2"; /* 17 octets, no terminating NUL (§2.15) */
+
+bool ike_psk_auth(uint16_t prf, struct ike_crypto_buf psk, struct ike_crypto_buf signed_octets, uint8_t *out)
+{
+	uint8_t inner[IKE_CRYPTO_MAX_PRF_LEN];
+	struct ike_crypto_buf pad = { (const uint8_t *)key_pad, sizeof key_pad - 1 };
+	bool ok = ike_prf(prf, psk.ptr, psk.len, &pad, 1, inner) &&
+		  ike_prf(prf, inner, ike_prf_len(prf), &signed_octets, 1, out);
+	OPENSSL_cleanse(inner, sizeof inner);
+	return ok;
+}
+
+bool ike_psk_auth_verify(uint16_t prf, struct ike_crypto_buf psk, struct ike_crypto_buf signed_octets,
+			 const uint8_t *auth, size_t auth_len)
+{
+	uint8_t want[IKE_CRYPTO_MAX_PRF_LEN];
+	size_t len = ike_prf_len(prf);
+	if (!len || auth_len != len || !ike_psk_auth(prf, psk, signed_octets, want))
+		return false;
+	return CRYPTO_memcmp(want, auth, len) == 0;
+}
+
+/* ---- AES-GCM ----------------------------------------------------------------------------- */
+
+static const EVP_CIPHER *gcm_cipher(size_t key_len)
+{
+	switch (key_len) {
+	case 16:
+		return EVP_aes_128_gcm();
+	case 24:
+		return EVP_aes_192_gcm();
+	case 32:
+		return EVP_aes_256_gcm();
+	}
+	return NULL;
+}
+
+static bool gcm_run(bool enc, const uint8_t *key, size_t key_len, const uint8_t salt[4], const uint8_t iv[8],
+		    struct ike_crypto_buf aad, uint8_t *data, size_t len, uint8_t tag[16])
+{
+	const EVP_CIPHER *cipher = gcm_cipher(key_len);
+	if (!cipher || len > INT_MAX || aad.len > INT_MAX)
+		return false;
+	uint8_t nonce[12];
+	memcpy(nonce, salt, 4);
+	memcpy(nonce + 4, iv, 8);
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int outl = 0;
+	bool ok = ctx && EVP_CipherInit_ex2(ctx, cipher, key, nonce, enc ? 1 : 0, NULL) == 1;
+	if (ok && aad.len)
+		ok = EVP_CipherUpdate(ctx, NULL, &outl, aad.ptr, (int)aad.len) == 1;
+	if (ok && len)
+		ok = EVP_CipherUpdate(ctx, data, &outl, data, (int)len) == 1 && (size_t)outl == len;
+	if (ok && !enc)
+		ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, 16, tag) == 1;
+	if (ok)
+		ok = EVP_CipherFinal_ex(ctx, data + len, &outl) == 1 && outl == 0;
+	if (ok && enc)
+		ok = EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, 16, tag) == 1;
+	EVP_CIPHER_CTX_free(ctx);
+	return ok;
+}
+
+bool ike_crypto_gcm_seal(const uint8_t *key, size_t key_len, const uint8_t salt[4], const uint8_t iv[8],
+			 struct ike_crypto_buf aad, uint8_t *data, size_t len, uint8_t tag[16])
+{
+	return gcm_run(true, key, key_len, salt, iv, aad, data, len, tag);
+}
+
+bool ike_crypto_gcm_open(const uint8_t *key, size_t key_len, const uint8_t salt[4], const uint8_t iv[8],
+			 struct ike_crypto_buf aad, uint8_t *data, size_t len, const uint8_t tag[16])
+{
+	uint8_t t[16];
+	memcpy(t, tag, 16);
+	return gcm_run(false, key, key_len, salt, iv, aad, data, len, t);
+}
+
+/* ---- AES-CBC ----------------------------------------------------------------------------- */
+
+static const EVP_CIPHER *cbc_cipher(uint16_t bits)
+{
+	switch (bits) {
+	case 128:
+		return EVP_aes_128_cbc();
+	case 192:
+		return EVP_aes_192_cbc();
+	case 256:
+		return EVP_aes_256_cbc();
+	}
+	return NULL;
+}
+
+/* In place; len is a multiple of the block size. */
+static bool cbc_run(bool enc, uint16_t bits, const uint8_t *key, const uint8_t *iv, uint8_t *data, size_t len)
+{
+	const EVP_CIPHER *cipher = cbc_cipher(bits);
+	if (!cipher || len > INT_MAX || len % CBC_BLOCK_LEN)
+		return false;
+	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	int outl = 0, finl = 0;
+	bool ok = ctx && EVP_CipherInit_ex2(ctx, cipher, key, iv, enc ? 1 : 0, NULL) == 1 &&
+		  EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
+		  EVP_CipherUpdate(ctx, data, &outl, data, (int)len) == 1 &&
+		  EVP_CipherFinal_ex(ctx, data + outl, &finl) == 1 && (size_t)(outl + finl) == len;
+	EVP_CIPHER_CTX_free(ctx);
+	return ok;
+}
+
+/* ---- SK payload -------------------------------------------------------------------------- */
+
+struct ike_sk_cipher ike_sk_cipher_for(const struct ike_sa_keys *k, bool from_initiator)
+{
+	struct ike_sk_cipher c = {
+		.encr = k->xf.encr,
+		.encr_key_bits = k->xf.encr_key_bits,
+		.integ = k->xf.integ,
+		.ek = from_initiator ? k->sk_ei : k->sk_er,
+		.ak = k->integ_key_len ? (from_initiator ? k->sk_ai : k->sk_ar) : NULL,
+	};
+	return c;
+}
+
+static bool sk_supported(const struct ike_sk_cipher *c)
+{
+	struct ike_transforms t = { c->encr, c->encr_key_bits, 0, c->integ };
+	return c->encr != IKE_CRYPTO_ENCR_NULL && ike_transforms_supported(&t, false);
+}
+
+size_t ike_sk_iv_len(const struct ike_sk_cipher *c)
+{
+	return ike_encr_is_aead(c->encr) ? IKE_CRYPTO_GCM_IV_LEN : CBC_BLOCK_LEN;
+}
+
+size_t ike_sk_icv_len(const struct ike_sk_cipher *c)
+{
+	return ike_encr_is_aead(c->encr) ? IKE_CRYPTO_GCM_ICV_LEN : ike_integ_icv_len(c->integ);
+}
+
+/* Padding bytes (not counting the pad length byte) for plaintext_len. AES-GCM needs none
+ * (RFC 5282 §3); CBC fills up to the block size. */
+static size_t sk_pad_len(const struct ike_sk_cipher *c, size_t plaintext_len)
+{
+	if (ike_encr_is_aead(c->encr))
+		return 0;
+	return (CBC_BLOCK_LEN - (plaintext_len + 1) % CBC_BLOCK_LEN) % CBC_BLOCK_LEN;
+}
+
+size_t ike_sk_body_len(const struct ike_sk_cipher *c, size_t plaintext_len)
+{
+	return ike_sk_iv_len(c) + plaintext_len + sk_pad_len(c, plaintext_len) + 1 + ike_sk_icv_len(c);
+}
+
+static bool cbc_icv(const struct ike_sk_cipher *c, const uint8_t *msg, size_t covered_len, uint8_t *icv)
+{
+	struct ike_crypto_buf part = { msg, covered_len };
+	return ike_integ_icv(c->integ, c->ak, &part, 1, icv);
+}
+
+enum ike_sk_verdict ike_sk_seal(const struct ike_sk_cipher *c, const uint8_t *iv, uint8_t *msg, size_t aad_len,
+				size_t plaintext_len)
+{
+	if (!sk_supported(c))
+		return IKE_SKV_UNSUPPORTED;
+	size_t iv_len = ike_sk_iv_len(c);
+	size_t pad = sk_pad_len(c, plaintext_len);
+	size_t enc_len = plaintext_len + pad + 1;
+	uint8_t *body = msg + aad_len;
+	uint8_t *enc = body + iv_len;
+	memcpy(body, iv, iv_len);
+	memset(enc + plaintext_len, 0, pad);
+	enc[plaintext_len + pad] = (uint8_t)pad;
+	if (ike_encr_is_aead(c->encr)) {
+		size_t key_len = c->encr_key_bits / 8u;
+		struct ike_crypto_buf aad = { msg, aad_len };
+		if (!ike_crypto_gcm_seal(c->ek, key_len, c->ek + key_len, iv, aad, enc, enc_len, enc + enc_len))
+			return IKE_SKV_CRYPTO_ERROR;
+		return IKE_SKV_OK;
+	}
+	if (!cbc_run(true, c->encr_key_bits, c->ek, iv, enc, enc_len) ||
+	    !cbc_icv(c, msg, aad_len + iv_len + enc_len, enc + enc_len))
+		return IKE_SKV_CRYPTO_ERROR;
+	return IKE_SKV_OK;
+}
+
+enum ike_sk_verdict ike_sk_open(const struct ike_sk_cipher *c, uint8_t *msg, size_t aad_len, size_t body_len,
+				size_t *plaintext_off, size_t *plaintext_len)
+{
+	if (!sk_supported(c))
+		return IKE_SKV_UNSUPPORTED;
+	bool aead = ike_encr_is_aead(c->encr);
+	size_t iv_len = ike_sk_iv_len(c);
+	size_t icv_len = ike_sk_icv_len(c);
+	size_t min_enc = aead ? 1 : CBC_BLOCK_LEN;
+	if (body_len < iv_len + min_enc + icv_len)
+		return IKE_SKV_TRUNCATED;
+	size_t enc_len = body_len - iv_len - icv_len;
+	if (!aead && enc_len % CBC_BLOCK_LEN)
+		return IKE_SKV_BAD_ALIGNMENT;
+	uint8_t *body = msg + aad_len;
+	uint8_t *enc = body + iv_len;
+	const uint8_t *icv = enc + enc_len;
+	if (aead) {
+		size_t key_len = c->encr_key_bits / 8u;
+		struct ike_crypto_buf aad = { msg, aad_len };
+		if (!ike_crypto_gcm_open(c->ek, key_len, c->ek + key_len, body, aad, enc, enc_len, icv))
+			return IKE_SKV_ICV_MISMATCH;
+	} else {
+		uint8_t want[MAX_MD_LEN];
+		if (!cbc_icv(c, msg, aad_len + iv_len + enc_len, want))
+			return IKE_SKV_CRYPTO_ERROR;
+		if (CRYPTO_memcmp(want, icv, icv_len) != 0)
+			return IKE_SKV_ICV_MISMATCH;
+		if (!cbc_run(false, c->encr_key_bits, c->ek, body, enc, enc_len))
+			return IKE_SKV_CRYPTO_ERROR;
+	}
+	size_t pad = enc[enc_len - 1];
+	if (pad + 1 > enc_len)
+		return IKE_SKV_BAD_PADDING;
+	*plaintext_off = aad_len + iv_len;
+	*plaintext_len = enc_len - pad - 1;
+	return IKE_SKV_OK;
+}
+
+const char *ike_sk_verdict_name(enum ike_sk_verdict v)
+{
+	switch (v) {
+	case IKE_SKV_OK:
+		return "ok";
+	case IKE_SKV_TRUNCATED:
+		return "truncated";
+	case IKE_SKV_BAD_ALIGNMENT:
+		return "bad-alignment";
+	case IKE_SKV_ICV_MISMATCH:
+		return "icv-mismatch";
+	case IKE_SKV_BAD_PADDING:
+		return "bad-padding";
+	case IKE_SKV_UNSUPPORTED:
+		return "unsupported";
+	case IKE_SKV_CRYPTO_ERROR:
+		return "crypto-error";
+	}
+	return "?";
+}
+
+/* ---- Wireshark --------------------------------------------------------------------------- */
+
+/* Names exactly as packet-isakmp.c's vs_ikev2_encr_algs / vs_ikev2_auth_algs spell them. */
+static const char *wireshark_encr_name(uint16_t encr, uint16_t bits)
+{
+	switch (encr) {
+	case IKE_CRYPTO_ENCR_NULL:
+		return "NULL [RFC2410]";
+	case IKE_CRYPTO_ENCR_AES_CBC:
+		switch (bits) {
+		case 128:
+			return "AES-CBC-128 [RFC3602]";
+		case 192:
+			return "AES-CBC-192 [RFC3602]";
+		case 256:
+			return "AES-CBC-256 [RFC3602]";
+		}
+		return NULL;
+	case IKE_CRYPTO_ENCR_AES_GCM_16:
+		switch (bits) {
+		case 128:
+			return "AES-GCM-128 with 16 octet ICV [RFC5282]";
+		case 192:
+			return "AES-GCM-192 with 16 octet ICV [RFC5282]";
+		case 256:
+			return "AES-GCM-256 with 16 octet ICV [RFC5282]";
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
+static const char *wireshark_integ_name(uint16_t integ)
+{
+	switch (integ) {
+	case IKE_CRYPTO_INTEG_NONE:
+		return "NONE [RFC4306]";
+	case IKE_CRYPTO_INTEG_HMAC_SHA1_96:
+		return "HMAC_SHA1_96 [RFC2404]";
+	case IKE_CRYPTO_INTEG_HMAC_SHA2_256_128:
+		return "HMAC_SHA2_256_128 [RFC4868]";
+	case IKE_CRYPTO_INTEG_HMAC_SHA2_384_192:
+		return "HMAC_SHA2_384_192 [RFC4868]";
+	}
+	return NULL;
+}
+
+static void append_hex_field(GString *s, const uint8_t *p, size_t len, bool last)
+{
+	g_string_append_c(s, '"');
+	for (size_t i = 0; i < len; i++)
+		g_string_append_printf(s, "%02x", p[i]);
+	g_string_append_c(s, '"');
+	if (!last)
+		g_string_append_c(s, ',');
+}
+
+char *ike_wireshark_ikev2_row(const uint8_t spi_i[IKE_CRYPTO_SPI_LEN], const uint8_t spi_r[IKE_CRYPTO_SPI_LEN],
+			      const struct ike_sa_keys *k)
+{
+	const char *encr = wireshark_encr_name(k->xf.encr, k->xf.encr_key_bits);
+	const char *integ = wireshark_integ_name(k->xf.integ);
+	if (!encr || !integ)
+		return NULL;
+	GString *s = g_string_new(NULL);
+	append_hex_field(s, spi_i, IKE_CRYPTO_SPI_LEN, false);
+	append_hex_field(s, spi_r, IKE_CRYPTO_SPI_LEN, false);
+	append_hex_field(s, k->sk_ei, k->encr_key_len, false);
+	append_hex_field(s, k->sk_er, k->encr_key_len, false);
+	g_string_append_printf(s, "\"%s\",", encr);
+	append_hex_field(s, k->sk_ai, k->integ_key_len, false);
+	append_hex_field(s, k->sk_ar, k->integ_key_len, false);
+	g_string_append_printf(s, "\"%s\"", integ);
+	return g_string_free(s, FALSE);
+}
