@@ -31,6 +31,10 @@ GByteArray *sample_ike_auth_request(size_t *body_off);
 /* An INFORMATIONAL request whose SK body holds D(ESP, 2 SPIs) and D(IKE). */
 GByteArray *sample_informational_delete(void);
 
+/* Not a real exchange: the IKE_AUTH inner chain in the clear followed by CERT, N(REKEY_SA) with an
+ * ESP SPI, a CP reply, D(ESP), D(IKE), V and EAP, so Wireshark can dissect every builder. */
+GByteArray *sample_cleartext_payloads(void);
+
 /* Fragment frag_num of 3 of an IKE_AUTH response (RFC 7383 SKF). */
 GByteArray *sample_skf_fragment(uint16_t frag_num);
 

@@ -2,7 +2,8 @@
  * fuzzer runtime: the sample messages, then deterministic mutations of them (every bit flip, every
  * truncation, every 16-bit field set to boundary values, and random multi-byte edits), so each
  * `make check` (and the sanitizer build) runs the parser on a few hundred thousand hostile inputs.
- * Fails if a sample does not parse, or if the mutations reach too few distinct verdicts. */
+ * Fails if a sample does not parse, or if the mutations reach too few distinct verdicts.
+ * With `--write-seeds DIR` it only writes the samples into DIR as a libFuzzer seed corpus. */
 #include "models/ipsec/ike_codec.h"
 #include "tests/ike_codec_samples.h"
 
@@ -11,7 +12,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define RANDOM_EDITS_PER_SAMPLE 100000
+#define RANDOM_EDITS_PER_SAMPLE 40000
 
 struct stats {
 	uint64_t execs;
@@ -133,8 +134,29 @@ static void random_edits(struct stats *st, const GByteArray *a, uint64_t seed)
 	g_byte_array_unref(b);
 }
 
-int main(void)
+static int write_seeds(const char *dir)
 {
+	GPtrArray *all = sample_all();
+	int rc = 0;
+	for (guint i = 0; i < all->len; i++) {
+		const GByteArray *a = g_ptr_array_index(all, i);
+		gchar *name = g_strdup_printf("%s/seed-%02u", dir, i);
+		GError *err = NULL;
+		if (!g_file_set_contents(name, (const gchar *)a->data, a->len, &err)) {
+			fprintf(stderr, "%s\n", err->message);
+			g_error_free(err);
+			rc = 1;
+		}
+		g_free(name);
+	}
+	g_ptr_array_unref(all);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "--write-seeds") == 0)
+		return write_seeds(argv[2]);
 	struct stats st = { 0 };
 	GPtrArray *all = sample_all();
 	gint64 t0 = g_get_monotonic_time();

@@ -178,6 +178,36 @@ static void test_ke_nonce_lengths(void)
 	g_free(out);
 }
 
+/* The frame of sample_cleartext_payloads(): ID, AUTH, CP, TS, D, N SPI, V, EAP as Wireshark reads them. */
+static void test_cleartext_payloads(void)
+{
+	gchar *frame = NULL;
+	for (guint i = 0; i < samples->len; i++) {
+		const GByteArray *a = g_ptr_array_index(samples, i);
+		if (a->data[18] == IKE_EXCH_INFORMATIONAL && a->data[16] == IKE_PL_IDI)
+			frame = g_strdup_printf("frame.number == %u", i + 1);
+	}
+	CU_ASSERT_PTR_NOT_NULL_FATAL(frame);
+	const char *const args[] = { "-T", "fields", "-e", "isakmp.id.type", "-e",
+				     "isakmp.id.data.fqdn", "-e", "isakmp.auth.method", "-e", "isakmp.cfg.type", "-e",
+				     "isakmp.cfg.attr.type", "-e", "isakmp.cfg.attr.internal_ip4_address", "-e",
+				     "isakmp.cfg.attr.internal_ip4_dns", "-e", "isakmp.ts.number", "-e",
+				     "isakmp.ts.type", "-e", "isakmp.ts.start_ipv4", "-e", "isakmp.ts.end_ipv4", "-e",
+				     "isakmp.ts.start_port", "-e", "isakmp.ts.protoid", "-e", "isakmp.delete.protoid",
+				     "-e", "isakmp.delete.spi", "-e", "isakmp.spi", "-e", "isakmp.prop.protoid", "-e",
+				     "isakmp.cert.encoding", "-e", "eap.code", "-Y", frame, NULL };
+	gchar *out = tshark(args);
+	g_strchomp(out);
+	const char *want = "2\tclient1.example.net\t2\t1,2\t1,3,8,1,2,3\t10.99.0.7\t10.0.0.53\t2,1\t7,8,7\t"
+			   "0.0.0.0,10.1.0.0\t255.255.255.255,10.1.255.255\t0,0,500\t0,0,17\t3,1\t"
+			   "c1000001,c1000002\tc1000001,c1000009\t3\t4\t1";
+	CU_ASSERT_STRING_EQUAL(out, want);
+	if (strcmp(out, want) != 0)
+		printf("\ntshark '%s'\nwant   '%s'\n", out, want);
+	g_free(out);
+	g_free(frame);
+}
+
 int main(void)
 {
 	const char *t = g_getenv("TSHARK");
@@ -205,6 +235,7 @@ int main(void)
 		{ "tshark finds nothing malformed", test_nothing_malformed },
 		{ "tshark reads what was built", test_fields_match },
 		{ "tshark sees KE and nonce lengths", test_ke_nonce_lengths },
+		{ "tshark reads every cleartext payload", test_cleartext_payloads },
 		{ NULL, NULL },
 	};
 	int rc = cu_run("ike_codec_tshark", tests);
