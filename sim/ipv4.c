@@ -35,7 +35,18 @@ static uint32_t fold16(uint64_t s)
 uint32_t sim_inet_sum(const void *data, size_t len, uint32_t sum)
 {
 	const uint8_t *p = data;
-	uint64_t s = 0;
+	uint64_t s = 0, s2 = 0;
+	/* 32 bytes per round: each 64-bit word adds its two 32-bit halves (2^32 = 1 mod 2^16 - 1),
+	 * so the 64-bit accumulators cannot overflow for any buffer below 2^31 bytes */
+	while (len >= 32) {
+		uint64_t w[4];
+		memcpy(w, p, 32);
+		s += (w[0] & 0xffffffffu) + (w[0] >> 32) + (w[1] & 0xffffffffu) + (w[1] >> 32);
+		s2 += (w[2] & 0xffffffffu) + (w[2] >> 32) + (w[3] & 0xffffffffu) + (w[3] >> 32);
+		p += 32;
+		len -= 32;
+	}
+	s += s2;
 	while (len >= 4) {
 		uint32_t w;
 		memcpy(&w, p, 4);
