@@ -3,6 +3,7 @@ noinst_LIBRARIES += models/libmodels.a
 models_libmodels_a_SOURCES = \
 	models/traffic.h models/traffic.c \
 	models/azure_sku.h models/azure_sku.c \
-	models/ipsec_node.h models/ipsec_node.c
+	models/ipsec_node.h models/ipsec_node.c \
+	models/capacity.h models/capacity.c
 models_libmodels_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(CRYPTO_CFLAGS)
 MODELS_LIBS = models/libmodels.a $(ESP_LIBS) $(SIM_LIBS)
