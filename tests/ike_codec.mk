@@ -20,3 +20,10 @@ TESTS += tests/test_ike_codec_corpus
 tests_test_ike_codec_corpus_SOURCES = tests/test_ike_codec_corpus.c fuzz/fuzz_ike_codec.c tests/ike_codec_samples.c
 tests_test_ike_codec_corpus_CFLAGS = $(TEST_CFLAGS)
 tests_test_ike_codec_corpus_LDADD = $(IKECODEC_LIBS)
+
+# The codec against IKE crypto: SK built, sealed, parsed, opened; tshark decrypts it with our key row.
+check_PROGRAMS += tests/test_ike_codec_sk
+TESTS += tests/test_ike_codec_sk
+tests_test_ike_codec_sk_SOURCES = tests/test_ike_codec_sk.c tests/ike_codec_samples.c
+tests_test_ike_codec_sk_CFLAGS = $(TEST_CFLAGS) $(CRYPTO_CFLAGS)
+tests_test_ike_codec_sk_LDADD = $(IKECODEC_LIBS) $(IKECRYPTO_LIBS) $(SIM_LIBS) $(CUNIT_LIBS)

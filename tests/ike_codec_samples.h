@@ -46,4 +46,8 @@ extern const size_t sample_captured_sa_init_len;
 /* Every sample above (the capture without its marker), for the corpus; free with g_ptr_array_unref(). */
 GPtrArray *sample_all(void);
 
+/* An IPv4/UDP packet (192.0.2.1 -> 198.51.100.1, both ports port) around an IKE message; with
+ * port 4500 the non-ESP marker precedes it. For pcaps (LINKTYPE_RAW). */
+GByteArray *sample_ipv4_udp(const GByteArray *ike, uint16_t port);
+
 #endif

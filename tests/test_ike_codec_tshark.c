@@ -15,33 +15,6 @@ static char *tmpdir;
 static char *pcap_path;
 static GPtrArray *samples; /* GByteArray, frame i + 1 is samples[i] */
 
-/* Wraps an IKE message in IPv4/UDP; with port 4500 a non-ESP marker precedes it. */
-static GByteArray *ipv4_udp(const GByteArray *ike, uint16_t port)
-{
-	size_t marker = port == 4500 ? 4 : 0;
-	size_t udp_len = 8 + marker + ike->len, ip_len = 20 + udp_len;
-	uint8_t h[32] = { 0x45, 0, (uint8_t)(ip_len >> 8), (uint8_t)ip_len, 0, 1, 0x40, 0, 64, 17, 0, 0,
-			  192, 0, 2, 1, 198, 51, 100, 1 };
-	uint32_t sum = 0;
-	for (int i = 0; i < 20; i += 2)
-		sum += (uint32_t)(h[i] << 8 | h[i + 1]);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	h[10] = (uint8_t)(~sum >> 8);
-	h[11] = (uint8_t)~sum;
-	uint8_t *u = h + 20;
-	u[0] = u[2] = (uint8_t)(port >> 8);
-	u[1] = u[3] = (uint8_t)port;
-	u[4] = (uint8_t)(udp_len >> 8);
-	u[5] = (uint8_t)udp_len;
-	u[6] = u[7] = 0; /* no UDP checksum (IPv4) */
-	GByteArray *p = g_byte_array_new();
-	g_byte_array_append(p, h, 28);
-	g_byte_array_append(p, (const uint8_t *)"\0\0\0\0", (guint)marker);
-	g_byte_array_append(p, ike->data, ike->len);
-	return p;
-}
-
 static gchar *tshark(const char *const *extra)
 {
 	const char *tshark_bin = g_getenv("TSHARK");
@@ -226,7 +199,7 @@ int main(void)
 		const GByteArray *a = g_ptr_array_index(samples, i);
 		bool captured = a->len == sample_captured_sa_init_len - 4 &&
 				memcmp(a->data, sample_captured_sa_init + 4, a->len) == 0; /* seen on 4500 */
-		GByteArray *pkt = ipv4_udp(a, captured ? 4500 : 500);
+		GByteArray *pkt = sample_ipv4_udp(a, captured ? 4500 : 500);
 		sim_pcap_write(pc, (sim_time)i * 1000000, pkt->data, pkt->len);
 		g_byte_array_unref(pkt);
 	}
