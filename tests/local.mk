@@ -34,3 +34,4 @@ include tests/esp.mk
 include tests/ike_codec.mk
 include tests/ike_crypto.mk
 include tests/ike_sa.mk
+include tests/scenarios.mk

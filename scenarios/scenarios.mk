@@ -1,0 +1,1 @@
+# scenarios/scenarios.mk: (empty until its sources land)

@@ -1,0 +1,1 @@
+# tests/scenarios.mk: (empty until its sources land)
