@@ -466,7 +466,7 @@ void sim_node_input(struct sim_node *n, struct sim_pkt *pkt, struct sim_iface *i
 {
 	(*n->c_rx_packets)++;
 	*n->c_rx_bytes += pkt->len;
-	if (iface && n->taps->len)
+	if (n->taps->len)
 		node_taps(n, pkt);
 	struct sim_ipv4_hdr h;
 	enum sim_ip_verdict v = sim_ipv4_parse(sim_pkt_data(pkt), pkt->len, &h);

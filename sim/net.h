@@ -7,7 +7,9 @@
  * arrives is parsed (checksum verified); if it is for one of the node's addresses it goes to the
  * handler registered for its protocol, or for UDP to the handler of its destination port;
  * otherwise a forwarding node decrements its TTL and routes it on; everything else is dropped
- * and counted under node/<name>/drop_<cause>.
+ * and counted under node/<name>/drop_<cause> (each such counter is created at its first drop;
+ * node/<name>/{rx,tx}_{packets,bytes}, delivered and forwarded exist from the node's creation).
+ * No ICMP is generated and nothing is fragmented or reassembled.
  *
  * Ownership of packets is simple: every function that takes a struct sim_pkt * takes ownership
  * of it, whatever it returns (a dropped packet goes back to the pool); every handler and link
@@ -222,9 +224,12 @@ void sim_node_set_proto_handler(struct sim_node *n, uint8_t proto, sim_rx_fn fn,
 /* Handler for UDP datagrams addressed to the node with destination port port. fn NULL removes. */
 void sim_node_set_udp_handler(struct sim_node *n, uint16_t port, sim_rx_fn fn, void *ctx);
 
-/* Adds a tap that sees every packet the node sends (when it hands it to an interface, after
- * routing and any TTL decrement) and every packet it receives (when a link delivers it, before
- * it is checked). A forwarded packet is seen twice, in and out. */
+/* Adds a tap that sees every packet the node sends (when it hands it to an interface or an
+ * interface's output, after routing and any TTL decrement; a packet dropped by the node before
+ * that, e.g. for lack of a route, is not seen) and every packet it receives (when a link
+ * delivers it, or sim_node_input is called, e.g. with a decapsulated tunnel packet or a packet
+ * sent to the node itself; before it is checked). A forwarded packet is seen twice, in and out;
+ * what a link then drops was still sent. */
 void sim_node_add_tap(struct sim_node *n, sim_tap_fn fn, void *ctx);
 
 /* ---- sending and receiving ---- */

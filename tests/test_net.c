@@ -301,6 +301,8 @@ static void test_loopback(void)
 	CU_ASSERT_EQUAL(g.t, sim_ms(3));
 	CU_ASSERT_PTR_NULL(g.info.iface);
 	CU_ASSERT_EQUAL(g.info.src, H1);
+	CU_ASSERT_EQUAL(ctr(&w, "node/h1/tx_packets"), 0); /* it never left */
+	CU_ASSERT_EQUAL(ctr(&w, "node/h1/rx_packets"), 1);
 	world_destroy(&w);
 }
 
@@ -341,6 +343,20 @@ static void test_node_taps(void)
 	CU_ASSERT_EQUAL(tr.t[1], sim_ms(1));
 	CU_ASSERT_EQUAL(th2.n, 1);
 	CU_ASSERT_EQUAL(th2.t[0], sim_ms(2));
+	/* a packet injected by sim_node_input (e.g. decapsulated from a tunnel) is seen too */
+	struct sim_pkt *p = payload(&w, "inner");
+	sim_udp_push(p, H1, H2, 9, 9);
+	sim_ipv4_push(p, H1, H2, SIM_IPPROTO_UDP, 64, 1);
+	sim_node_input(w.h2, p, NULL);
+	CU_ASSERT_EQUAL(th2.n, 2);
+	CU_ASSERT_EQUAL(g.n, 2);
+	CU_ASSERT_PTR_NULL(g.info.iface);
+	/* nothing is seen of a packet dropped for lack of a route before it reached an interface */
+	sim_node_send_udp(w.h1, H1, 9, SIM_IPV4(10, 0, 1, 1) + 0x10000, 9, payload(&w, "x"));
+	CU_ASSERT_EQUAL(th1.n, 2); /* h1's default route takes it: seen */
+	sim_run(&w.sim);
+	CU_ASSERT_EQUAL(sim_stats_get(&w.net.stats, "node/r/drop_no_route"), 1);
+	CU_ASSERT_EQUAL(tr.n, 3); /* r saw it come in, not go out */
 	world_destroy(&w);
 }
 
