@@ -1,1 +1,6 @@
-# bench/ike.mk: (empty until its sources land)
+# bench/ike.mk: IKE crypto bound: DH operations per second per group through ike_dh.h against
+# `openssl speed` in the same run (bench/bench_ike_crypto.c).
+BENCH_PROGS += bench/bench_ike_crypto
+bench_bench_ike_crypto_SOURCES = bench/bench_ike_crypto.c
+bench_bench_ike_crypto_CFLAGS = $(BENCH_CFLAGS) $(CRYPTO_CFLAGS)
+bench_bench_ike_crypto_LDADD = $(IKECRYPTO_LIBS)

@@ -45,7 +45,9 @@ struct ike_dh_key {
 struct dh_ops {
 	enum ike_dh_verdict (*generate)(const struct ike_dh_group *g, const uint8_t *priv, EVP_PKEY **out,
 					uint8_t *out_public);
-	enum ike_dh_verdict (*import_peer)(const struct ike_dh_group *g, const uint8_t *pub, EVP_PKEY **out);
+	/* checks the peer's value and makes a public key with our key's domain parameters */
+	enum ike_dh_verdict (*import_peer)(const struct ike_dh_group *g, EVP_PKEY *ours, const uint8_t *pub,
+					   EVP_PKEY **out);
 	bool pad_secret;
 };
 
@@ -61,6 +63,18 @@ static EVP_PKEY *pkey_fromdata(const char *type, int selection, OSSL_PARAM_BLD *
 	EVP_PKEY_CTX_free(ctx);
 	OSSL_PARAM_free(params);
 	return pkey;
+}
+
+/* A public key with our key's domain parameters and the given encoded public value (copying
+ * parameters is several times cheaper than building the key from its group name). */
+static EVP_PKEY *peer_from_encoded(EVP_PKEY *ours, const uint8_t *enc, size_t len)
+{
+	EVP_PKEY *peer = EVP_PKEY_new();
+	if (!peer || EVP_PKEY_copy_parameters(peer, ours) != 1 || EVP_PKEY_set1_encoded_public_key(peer, enc, len) != 1) {
+		EVP_PKEY_free(peer);
+		return NULL;
+	}
+	return peer;
 }
 
 /* Maps x into [1, bound-1]: x itself when already there, else (x mod (bound-1)) + 1. */
@@ -140,15 +154,15 @@ out:
 	return v;
 }
 
-static enum ike_dh_verdict modp_import_peer(const struct ike_dh_group *grp, const uint8_t *pub, EVP_PKEY **out)
+static enum ike_dh_verdict modp_import_peer(const struct ike_dh_group *grp, EVP_PKEY *ours, const uint8_t *pub,
+					    EVP_PKEY **out)
 {
 	enum ike_dh_verdict v = IKE_DHV_CRYPTO_ERROR;
 	struct modp_params mp;
 	BN_CTX *bn = BN_CTX_new();
 	BIGNUM *y = BN_new();
 	BIGNUM *t = BN_new();
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	if (!modp_params_load(grp, &mp) || !bn || !y || !t || !bld)
+	if (!modp_params_load(grp, &mp) || !bn || !y || !t)
 		goto out;
 	if (!BN_bin2bn(pub, (int)grp->public_len, y) || !BN_copy(t, mp.p) || !BN_sub_word(t, 1))
 		goto out;
@@ -166,13 +180,10 @@ static enum ike_dh_verdict modp_import_peer(const struct ike_dh_group *grp, cons
 			goto out;
 		}
 	}
-	if (!modp_push_group(bld, grp, &mp) || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y))
-		goto out;
-	*out = pkey_fromdata("DH", EVP_PKEY_PUBLIC_KEY, bld);
+	*out = peer_from_encoded(ours, pub, grp->public_len);
 	if (*out)
 		v = IKE_DHV_OK;
 out:
-	OSSL_PARAM_BLD_free(bld);
 	BN_free(t);
 	BN_free(y);
 	BN_CTX_free(bn);
@@ -220,25 +231,17 @@ out:
 	return v;
 }
 
-static enum ike_dh_verdict ecp_import_peer(const struct ike_dh_group *grp, const uint8_t *pub, EVP_PKEY **out)
+static enum ike_dh_verdict ecp_import_peer(const struct ike_dh_group *grp, EVP_PKEY *ours, const uint8_t *pub,
+					   EVP_PKEY **out)
 {
 	uint8_t point[1 + 2 * 66];
 	size_t point_len = 1 + grp->public_len;
 	g_assert(point_len <= sizeof point);
 	point[0] = POINT_CONVERSION_UNCOMPRESSED;
 	memcpy(point + 1, pub, grp->public_len);
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	if (!bld)
-		return IKE_DHV_CRYPTO_ERROR;
-	if (!OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, grp->ossl_group, 0) ||
-	    !OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, point_len)) {
-		OSSL_PARAM_BLD_free(bld);
-		return IKE_DHV_CRYPTO_ERROR;
-	}
 	/* Decoding the point checks that the coordinates are below p and that it lies on the
 	 * curve; P-256 and P-384 have cofactor 1, so that is the whole check (RFC 6989 §2.3). */
-	*out = pkey_fromdata("EC", EVP_PKEY_PUBLIC_KEY, bld);
-	OSSL_PARAM_BLD_free(bld);
+	*out = peer_from_encoded(ours, point, point_len);
 	return *out ? IKE_DHV_OK : IKE_DHV_INVALID_PUBLIC;
 }
 
@@ -254,7 +257,8 @@ static enum ike_dh_verdict x25519_generate(const struct ike_dh_group *grp, const
 	return IKE_DHV_OK;
 }
 
-static enum ike_dh_verdict x25519_import_peer(const struct ike_dh_group *grp, const uint8_t *pub, EVP_PKEY **out)
+static enum ike_dh_verdict x25519_import_peer(const struct ike_dh_group *grp, EVP_PKEY *ours, const uint8_t *pub,
+					      EVP_PKEY **out)
 {
 	/* Low-order points are caught at derive time: X25519 then yields all zeros, which
 	 * OpenSSL refuses (RFC 7748 §6.1, RFC 8031 §2.3). */
@@ -370,7 +374,7 @@ enum ike_dh_verdict ike_dh_derive(const struct ike_dh_key *key, const uint8_t *p
 	if (peer_len != g->public_len)
 		return IKE_DHV_BAD_LENGTH;
 	EVP_PKEY *peer = NULL;
-	enum ike_dh_verdict v = g->ops->import_peer(g, peer_public, &peer);
+	enum ike_dh_verdict v = g->ops->import_peer(g, key->pkey, peer_public, &peer);
 	if (v != IKE_DHV_OK) {
 		EVP_PKEY_free(peer);
 		return v;
