@@ -890,6 +890,14 @@ static void test_names(void)
 	}
 	g_hash_table_unref(seen);
 	CU_ASSERT_STRING_EQUAL(ike_parse_verdict_str(IKE_PARSE_VERDICT_COUNT), "invalid-verdict");
+	/* the notify each rejection calls for */
+	CU_ASSERT_EQUAL(ike_parse_verdict_notify(IKE_PARSE_OK), 0);
+	CU_ASSERT_EQUAL(ike_parse_verdict_notify(IKE_PARSE_TRUNCATED_HEADER), 0);
+	CU_ASSERT_EQUAL(ike_parse_verdict_notify(IKE_PARSE_BAD_LENGTH), 0);
+	CU_ASSERT_EQUAL(ike_parse_verdict_notify(IKE_PARSE_BAD_MAJOR_VERSION), IKE_N_INVALID_MAJOR_VERSION);
+	CU_ASSERT_EQUAL(ike_parse_verdict_notify(IKE_PARSE_UNSUPPORTED_CRITICAL), IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD);
+	CU_ASSERT_EQUAL(ike_parse_verdict_notify(IKE_PARSE_TS_LENGTH), IKE_N_INVALID_SYNTAX);
+	CU_ASSERT_EQUAL(ike_parse_verdict_notify(IKE_PARSE_NONCE_LENGTH), IKE_N_INVALID_SYNTAX);
 }
 
 int main(void)

@@ -241,6 +241,13 @@ bool ike_cp_next_attr(struct ike_rbuf *cursor, struct ike_cp_attr *out);
 /* Static name of a verdict ("ok", "truncated-header", ...), for logs and drop counters. */
 const char *ike_parse_verdict_str(enum ike_parse_verdict v);
 
+/* The notify RFC 7296 ties to a rejection: INVALID_MAJOR_VERSION (§2.5), UNSUPPORTED_CRITICAL_PAYLOAD
+ * (§2.5; its data is the one-byte type in err_type), INVALID_SYNTAX for any other malformed
+ * message, and 0 for framing failures (truncated header, too long, length mismatch) that are only
+ * dropped. Whether to answer at all (§2.21: not to an unauthenticated message outside
+ * IKE_SA_INIT) is the state machine's decision. */
+uint16_t ike_parse_verdict_notify(enum ike_parse_verdict v);
+
 /* ---- building ---- */
 
 /* A transform to build: key_len_bits 0 omits the Key Length attribute. */

@@ -356,3 +356,21 @@ const char *ike_parse_verdict_str(enum ike_parse_verdict v)
 		return "invalid-verdict";
 	return verdicts[v];
 }
+
+uint16_t ike_parse_verdict_notify(enum ike_parse_verdict v)
+{
+	switch (v) {
+	case IKE_PARSE_OK:
+	case IKE_PARSE_TRUNCATED_HEADER:
+	case IKE_PARSE_TOO_LONG:
+	case IKE_PARSE_BAD_LENGTH:
+	case IKE_PARSE_VERDICT_COUNT:
+		return 0;
+	case IKE_PARSE_BAD_MAJOR_VERSION:
+		return IKE_N_INVALID_MAJOR_VERSION;
+	case IKE_PARSE_UNSUPPORTED_CRITICAL:
+		return IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD;
+	default:
+		return IKE_N_INVALID_SYNTAX;
+	}
+}
