@@ -358,10 +358,9 @@ static void loopback_event(struct sim *sim, void *ctx, uint64_t arg)
 	sim_node_input(ctx, (struct sim_pkt *)(uintptr_t)arg, NULL);
 }
 
-/* Hands pkt (a valid IPv4 packet) to the interface of route r. */
-static enum sim_drop node_output(struct sim_node *n, const struct sim_route *r, struct sim_pkt *pkt)
+/* Hands pkt (a valid IPv4 packet) to interface i of node n. */
+static enum sim_drop node_output(struct sim_node *n, struct sim_iface *i, struct sim_pkt *pkt)
 {
-	struct sim_iface *i = r->iface;
 	if (pkt->len > i->mtu)
 		return node_drop(n, SIM_DROP_IFACE_MTU, pkt);
 	if (!i->link && !i->output)
@@ -388,7 +387,13 @@ enum sim_drop sim_node_send_ip(struct sim_node *n, struct sim_pkt *pkt)
 	const struct sim_route *r = rt_lookup(&n->rt, dst);
 	if (!r)
 		return node_drop(n, SIM_DROP_NO_ROUTE, pkt);
-	return node_output(n, r, pkt);
+	return node_output(n, r->iface, pkt);
+}
+
+enum sim_drop sim_iface_send(struct sim_iface *iface, struct sim_pkt *pkt)
+{
+	g_assert(pkt->len >= SIM_IPV4_HDR_LEN);
+	return node_output(iface->node, iface, pkt);
 }
 
 enum sim_drop sim_node_send_udp(struct sim_node *n, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
@@ -494,5 +499,5 @@ void sim_node_input(struct sim_node *n, struct sim_pkt *pkt, struct sim_iface *i
 	}
 	sim_ipv4_dec_ttl(sim_pkt_data(pkt));
 	(*n->c_forwarded)++;
-	node_output(n, r, pkt);
+	node_output(n, r->iface, pkt);
 }

@@ -240,6 +240,11 @@ void sim_node_add_tap(struct sim_node *n, sim_tap_fn fn, void *ctx);
  * Takes pkt. */
 enum sim_drop sim_node_send_ip(struct sim_node *n, struct sim_pkt *pkt);
 
+/* Sends the IPv4 packet pkt out iface without looking at the routing table (e.g. a reply that
+ * must leave where its request came in). Same checks, counters and taps as a routed send.
+ * Takes pkt. */
+enum sim_drop sim_iface_send(struct sim_iface *iface, struct sim_pkt *pkt);
+
 /* Sends pkt's data as a UDP datagram: prepends UDP and IPv4 headers (TTL n->ttl, DF, the next IP
  * id) in the headroom and calls sim_node_send_ip. src 0 means the address of the outgoing
  * interface. Takes pkt. */

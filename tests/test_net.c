@@ -391,6 +391,17 @@ static void test_output_iface(void)
 	CU_ASSERT_PTR_EQUAL(t.iface, tun);
 	CU_ASSERT_EQUAL(t.dst, SIM_IPV4(172, 16, 5, 5));
 	CU_ASSERT_EQUAL(t.ttl, 63);
+	/* sending out a given interface ignores the routing table (no route to 192.0.2.0/24 here) */
+	struct sim_pkt *p = raw_ip(&w, H1, SIM_IPV4(192, 0, 2, 7), 200, 64, "direct");
+	CU_ASSERT_EQUAL(sim_iface_send(tun, p), SIM_OK);
+	CU_ASSERT_EQUAL(t.n, 2);
+	CU_ASSERT_EQUAL(t.dst, SIM_IPV4(192, 0, 2, 7));
+	CU_ASSERT_EQUAL(t.ttl, 64);
+	p = sim_net_pkt(&w.net);
+	memset(sim_pkt_put(p, 1400), 0, 1400);
+	sim_ipv4_push(p, H1, SIM_IPV4(192, 0, 2, 7), 200, 64, 1);
+	CU_ASSERT_EQUAL(sim_iface_send(tun, p), SIM_DROP_IFACE_MTU); /* tun's MTU is 1400 */
+	CU_ASSERT_EQUAL(t.n, 2);
 	/* an interface with neither link nor output */
 	struct sim_iface *dangling = sim_node_add_iface(w.r, SIM_IPV4(192, 0, 2, 1), 24, 1500);
 	(void)dangling;
