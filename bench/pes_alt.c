@@ -196,6 +196,198 @@ bool alt_calq_pop(struct alt_calq *q, struct sim_pes_entry *out)
 	return true;
 }
 
+/* ---- ladder queue ---- */
+
+#define LADDER_THRES 50
+#define LADDER_SLAB 4096
+
+static struct alt_lq_node *lq_node(struct alt_ladder *q)
+{
+	if (!q->free) {
+		struct alt_lq_node *s = g_new(struct alt_lq_node, LADDER_SLAB);
+		q->slabs = g_renew(struct alt_lq_node *, q->slabs, q->n_slabs + 1);
+		q->slabs[q->n_slabs++] = s;
+		for (size_t i = 0; i < LADDER_SLAB; i++) {
+			s[i].next = q->free;
+			q->free = &s[i];
+		}
+	}
+	struct alt_lq_node *n = q->free;
+	q->free = n->next;
+	return n;
+}
+
+static inline void lq_append(struct alt_lq_list *l, struct alt_lq_node *n)
+{
+	n->next = NULL;
+	if (l->tail)
+		l->tail->next = n;
+	else
+		l->head = n;
+	l->tail = n;
+	l->n++;
+}
+
+void alt_ladder_init(struct alt_ladder *q, size_t hint)
+{
+	(void)hint;
+	memset(q, 0, sizeof *q);
+}
+
+void alt_ladder_destroy(struct alt_ladder *q)
+{
+	for (size_t i = 0; i < q->n_slabs; i++)
+		g_free(q->slabs[i]);
+	g_free(q->slabs);
+	for (unsigned r = 0; r < ALT_LADDER_RUNGS; r++)
+		g_free(q->rung[r].bucket);
+	memset(q, 0, sizeof *q);
+}
+
+void alt_ladder_push(struct alt_ladder *q, const struct sim_pes_entry *e)
+{
+	struct alt_lq_node *n = lq_node(q);
+	n->e = *e;
+	q->size++;
+	uint64_t key = e->key;
+	if (key >= q->top_start) {
+		if (q->top.n == 0 || key < q->top_min)
+			q->top_min = key;
+		if (q->top.n == 0 || key > q->top_max)
+			q->top_max = key;
+		lq_append(&q->top, n);
+		return;
+	}
+	for (unsigned x = 0; x < q->nrung; x++) {
+		struct alt_lq_rung *r = &q->rung[x];
+		if (key >= r->start + r->cur * r->width) {
+			lq_append(&r->bucket[(key - r->start) / r->width], n);
+			return;
+		}
+	}
+	n->next = NULL;
+	if (!q->bottom) {
+		q->bottom = q->bottom_tail = n;
+		return;
+	}
+	if (key >= q->bottom_tail->e.key) {
+		q->bottom_tail->next = n;
+		q->bottom_tail = n;
+		return;
+	}
+	struct alt_lq_node **p = &q->bottom;
+	while ((*p)->e.key <= key)
+		p = &(*p)->next;
+	n->next = *p;
+	*p = n;
+}
+
+/* Makes rung x cover [start, start + span) with about `count` buckets, and deals the list
+ * `from` into it in order. */
+static void lq_spawn(struct alt_ladder *q, unsigned x, uint64_t start, uint64_t span, size_t count,
+		     struct alt_lq_node *from)
+{
+	struct alt_lq_rung *r = &q->rung[x];
+	uint64_t width = (span + count - 1) / count;
+	if (width == 0)
+		width = 1;
+	size_t nb = (size_t)((span + width - 1) / width);
+	if (nb == 0)
+		nb = 1;
+	if (nb > r->cap) {
+		g_free(r->bucket);
+		r->cap = nb;
+		r->bucket = g_new(struct alt_lq_list, nb);
+	}
+	memset(r->bucket, 0, nb * sizeof *r->bucket);
+	r->nb = nb;
+	r->cur = 0;
+	r->start = start;
+	r->width = width;
+	while (from) {
+		struct alt_lq_node *next = from->next;
+		lq_append(&r->bucket[(from->e.key - start) / width], from);
+		from = next;
+	}
+}
+
+/* Stable merge sort of a list by key. */
+static struct alt_lq_node *lq_sort(struct alt_lq_node *l, size_t n)
+{
+	if (n < 2)
+		return l;
+	struct alt_lq_node *mid = l;
+	for (size_t i = 1; i < n / 2; i++)
+		mid = mid->next;
+	struct alt_lq_node *right = mid->next;
+	mid->next = NULL;
+	struct alt_lq_node *a = lq_sort(l, n / 2), *b = lq_sort(right, n - n / 2);
+	struct alt_lq_node *head = NULL, **t = &head;
+	while (a && b) {
+		if (b->e.key < a->e.key) {
+			*t = b;
+			b = b->next;
+		} else {
+			*t = a;
+			a = a->next;
+		}
+		t = &(*t)->next;
+	}
+	*t = a ? a : b;
+	return head;
+}
+
+/* Bottom is empty: fill it from the lowest rung, spawning rungs or turning Top into one. */
+static void lq_refill(struct alt_ladder *q)
+{
+	for (;;) {
+		if (q->nrung == 0) {
+			if (q->top.n == 0)
+				return;
+			uint64_t span = q->top_max - q->top_min + 1;
+			lq_spawn(q, 0, q->top_min, span, q->top.n, q->top.head);
+			q->top_start = q->top_min + q->rung[0].nb * q->rung[0].width;
+			q->top = (struct alt_lq_list){ 0 };
+			q->nrung = 1;
+		}
+		struct alt_lq_rung *r = &q->rung[q->nrung - 1];
+		while (r->cur < r->nb && r->bucket[r->cur].n == 0)
+			r->cur++;
+		if (r->cur == r->nb) {
+			q->nrung--;
+			continue;
+		}
+		struct alt_lq_list l = r->bucket[r->cur];
+		uint64_t bstart = r->start + r->cur * r->width;
+		r->bucket[r->cur] = (struct alt_lq_list){ 0 };
+		r->cur++;
+		if (l.n > LADDER_THRES && r->width > 1 && q->nrung < ALT_LADDER_RUNGS) {
+			lq_spawn(q, q->nrung, bstart, r->width, l.n, l.head);
+			q->nrung++;
+			continue;
+		}
+		q->bottom = lq_sort(l.head, l.n);
+		for (q->bottom_tail = q->bottom; q->bottom_tail->next;)
+			q->bottom_tail = q->bottom_tail->next;
+		return;
+	}
+}
+
+bool alt_ladder_pop(struct alt_ladder *q, struct sim_pes_entry *out)
+{
+	if (!q->bottom)
+		lq_refill(q);
+	struct alt_lq_node *n = q->bottom;
+	if (!n)
+		return false;
+	q->bottom = n->next;
+	*out = n->e;
+	n->next = q->free;
+	q->free = n;
+	q->size--;
+	return true;
+}
+
 /* ---- radix heap with 1-bit digits ---- */
 
 void alt_radix2_init(struct alt_radix2 *q, size_t hint)

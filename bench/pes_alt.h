@@ -1,7 +1,7 @@
 /* pes_alt.h: pending-event sets the engine's radix heap (sim/pes.h) is measured against in
  * bench/pes_hold: an implicit binary heap and a 4-ary heap on (time, insertion sequence) keys,
- * Brown's calendar queue (1988) with resizing, and a radix heap with 1-bit digits (the engine's
- * first structure). All hold struct sim_pes_entry by value, as the engine does, and pop equal
+ * Brown's calendar queue (1988) with resizing, a ladder queue (Tang, Goh and Thng, 2005), and a
+ * radix heap with 1-bit digits (the engine's first structure). All hold struct sim_pes_entry by value, as the engine does, and pop equal
  * keys in insertion order. Push keys must be >= the last key popped (monotone time). */
 #ifndef BENCH_PES_ALT_H
 #define BENCH_PES_ALT_H
@@ -108,6 +108,55 @@ void alt_calq_init(struct alt_calq *q, size_t hint);
 void alt_calq_destroy(struct alt_calq *q);
 void alt_calq_push(struct alt_calq *q, const struct sim_pes_entry *e);
 bool alt_calq_pop(struct alt_calq *q, struct sim_pes_entry *out);
+
+/* ---- Ladder queue (W. T. Tang, R. S. M. Goh, I. L.-J. Thng, ACM TOMACS 15(3), 2005) ----
+ * Top: an unsorted list of far-future entries (key >= top_start). Rungs: arrays of unsorted
+ * FIFO buckets, the first made from Top when the rest is empty, each further one spawned from
+ * a bucket of the rung above holding more than LADDER_THRES entries. Bottom: a sorted list
+ * that the next bucket is moved into (stable merge sort) when it is small enough. Equal keys
+ * always land in the same list and keep their order, so they leave in insertion order. This
+ * version does not spawn rungs from an overfull Bottom (entries inserted there directly), but
+ * appends to Bottom in O(1) when the key is >= its last one. */
+
+#define ALT_LADDER_RUNGS 8
+
+struct alt_lq_node {
+	struct sim_pes_entry e;
+	struct alt_lq_node *next;
+};
+
+struct alt_lq_list {
+	struct alt_lq_node *head;
+	struct alt_lq_node *tail;
+	size_t n;
+};
+
+struct alt_lq_rung {
+	struct alt_lq_list *bucket;
+	size_t cap; /* buckets allocated (reused from one spawn to the next) */
+	size_t nb;  /* buckets in use */
+	size_t cur; /* first bucket not yet consumed: keys below start + cur * width go lower */
+	uint64_t start;
+	uint64_t width;
+};
+
+struct alt_ladder {
+	struct alt_lq_list top;
+	uint64_t top_min, top_max, top_start;
+	struct alt_lq_rung rung[ALT_LADDER_RUNGS];
+	unsigned nrung;
+	struct alt_lq_node *bottom; /* sorted; a new entry goes after equal keys */
+	struct alt_lq_node *bottom_tail;
+	size_t size;
+	struct alt_lq_node *free;
+	struct alt_lq_node **slabs;
+	size_t n_slabs;
+};
+
+void alt_ladder_init(struct alt_ladder *q, size_t hint);
+void alt_ladder_destroy(struct alt_ladder *q);
+void alt_ladder_push(struct alt_ladder *q, const struct sim_pes_entry *e);
+bool alt_ladder_pop(struct alt_ladder *q, struct sim_pes_entry *out);
 
 /* ---- Radix heap with 1-bit digits (65 buckets of growable arrays; bucket 0 FIFO) ---- */
 

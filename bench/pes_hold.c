@@ -1,7 +1,7 @@
 /* pes_hold.c: the hold model (pop the earliest event, push it again at its time plus a random
  * increment) over pending-event sets through one interface: the engine's radix heap with 8-bit
- * digits (sim/pes.h), a 1-bit radix heap, binary and 4-ary heaps and Brown's calendar queue
- * (bench/pes_alt.h). Loads of 1e3 to 1e6 pending events, five increment distributions; it
+ * digits (sim/pes.h), a 1-bit radix heap, binary and 4-ary heaps, Brown's calendar queue and a
+ * ladder queue (bench/pes_alt.h). Loads of 1e3 to 1e6 pending events, five increment distributions; it
  * prints ns per hold (pop + push) as the median of several runs, with each set's ratio to the
  * engine's, as Markdown tables. Every set must pop exactly the same sequence of (time, event id)
  * on a load (ids are given in push order, so this checks FIFO among equal times): asserted.
@@ -51,12 +51,17 @@ static void calq_destroy(void *q) { alt_calq_destroy(q); }
 static void calq_push(void *q, const struct sim_pes_entry *e) { alt_calq_push(q, e); }
 static bool calq_pop(void *q, struct sim_pes_entry *out) { return alt_calq_pop(q, out); }
 
+static void ladder_init(void *q, size_t hint) { alt_ladder_init(q, hint); }
+static void ladder_destroy(void *q) { alt_ladder_destroy(q); }
+static void ladder_push(void *q, const struct sim_pes_entry *e) { alt_ladder_push(q, e); }
+static bool ladder_pop(void *q, struct sim_pes_entry *out) { return alt_ladder_pop(q, out); }
+
 static void radix2_init(void *q, size_t hint) { alt_radix2_init(q, hint); }
 static void radix2_destroy(void *q) { alt_radix2_destroy(q); }
 static void radix2_push(void *q, const struct sim_pes_entry *e) { alt_radix2_push(q, e); }
 static bool radix2_pop(void *q, struct sim_pes_entry *out) { return alt_radix2_pop(q, out); }
 
-enum { PES_RADIX8, PES_RADIX2, PES_HEAP2, PES_HEAP4, PES_CALQ, N_PES };
+enum { PES_RADIX8, PES_RADIX2, PES_HEAP2, PES_HEAP4, PES_CALQ, PES_LADDER, N_PES };
 
 static const struct pes_ops ops_radix8 = { "radix heap 8-bit (engine)", sizeof(struct sim_pes),
 					   radix8_init, radix8_destroy, radix8_push, radix8_pop };
@@ -68,6 +73,8 @@ static const struct pes_ops ops_heap4 = { "4-ary heap", sizeof(struct alt_heap),
 					  heap4_push, heap4_pop };
 static const struct pes_ops ops_calq = { "calendar queue", sizeof(struct alt_calq), calq_init, calq_destroy,
 					 calq_push, calq_pop };
+static const struct pes_ops ops_ladder = { "ladder queue", sizeof(struct alt_ladder), ladder_init,
+					   ladder_destroy, ladder_push, ladder_pop };
 
 /* ---- increment distributions (ns) ---- */
 
@@ -192,6 +199,7 @@ static struct hold_result hold_radix2(const struct hold_cfg *c) { return hold_ru
 static struct hold_result hold_heap2(const struct hold_cfg *c) { return hold_run(&ops_heap2, c); }
 static struct hold_result hold_heap4(const struct hold_cfg *c) { return hold_run(&ops_heap4, c); }
 static struct hold_result hold_calq(const struct hold_cfg *c) { return hold_run(&ops_calq, c); }
+static struct hold_result hold_ladder(const struct hold_cfg *c) { return hold_run(&ops_ladder, c); }
 
 static const struct {
 	const struct pes_ops *ops;
@@ -199,7 +207,7 @@ static const struct {
 } pes[N_PES] = {
 	[PES_RADIX8] = { &ops_radix8, hold_radix8 }, [PES_RADIX2] = { &ops_radix2, hold_radix2 },
 	[PES_HEAP2] = { &ops_heap2, hold_heap2 },    [PES_HEAP4] = { &ops_heap4, hold_heap4 },
-	[PES_CALQ] = { &ops_calq, hold_calq },
+	[PES_CALQ] = { &ops_calq, hold_calq },	     [PES_LADDER] = { &ops_ladder, hold_ladder },
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -279,7 +287,7 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		if (strcmp(argv[i], "--smoke") == 0) {
-			o = (struct opts){ 1, 100000, 5.0, 10000, true };
+			o = (struct opts){ 1, 20000, 10.0, 10000, true };
 		} else if ((v = flag(argv[i], "--reps"))) {
 			o.reps = atoi(v);
 		} else if ((v = flag(argv[i], "--holds"))) {
