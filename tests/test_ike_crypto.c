@@ -406,6 +406,49 @@ static void test_sa_keys_split(void)
 		CU_ASSERT_FALSE(ike_sa_keys_derive(&bad[i], seed, n, n, spi, spi, &k));
 }
 
+/* IKE SA rekey: SKEYSEED with the old PRF from the old SK_d (checked against the CAVP
+ * SKEYSEED(Rekey) value), then the new SA's keys with the new PRF keyed by that SKEYSEED, even
+ * when the two PRFs differ in length. */
+static void test_sa_keys_rekey(void)
+{
+	const struct kdf_vector *v = &kdf_vectors[0]; /* SHA-1 */
+	GByteArray *ni = hx(v->ni), *nr = hx(v->nr), *gir = hx(v->gir), *gir_new = hx(v->gir_new);
+	GByteArray *spii = hx(v->spi_i), *spir = hx(v->spi_r), *dkm = hx(v->dkm);
+	struct ike_transforms old_xf = { IKE_CRYPTO_ENCR_AES_CBC, 128, IKE_CRYPTO_PRF_HMAC_SHA1,
+					 IKE_CRYPTO_INTEG_HMAC_SHA1_96 };
+	uint8_t skeyseed[20];
+	struct ike_sa_keys old, fresh;
+	CU_ASSERT_TRUE_FATAL(ike_skeyseed(v->prf, bufof(ni), bufof(nr), bufof(gir), skeyseed));
+	CU_ASSERT_TRUE_FATAL(ike_sa_keys_derive(&old_xf, skeyseed, bufof(ni), bufof(nr), spii->data, spir->data, &old));
+	CU_ASSERT_EQUAL(memcmp(old.sk_d, dkm->data, 20), 0);
+	uint8_t new_spi_i[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, new_spi_r[8] = { 9, 10, 11, 12, 13, 14, 15, 16 };
+	struct ike_transforms new_xf = { IKE_CRYPTO_ENCR_AES_GCM_16, 256, IKE_CRYPTO_PRF_HMAC_SHA2_384,
+					 IKE_CRYPTO_INTEG_NONE };
+	CU_ASSERT_TRUE_FATAL(ike_sa_keys_rekey(&old, &new_xf, bufof(gir_new), bufof(ni), bufof(nr), new_spi_i,
+					       new_spi_r, &fresh));
+	/* by hand: the CAVP rekey SKEYSEED (20 bytes), then SHA-384 prf+ */
+	GByteArray *rekey = hx(v->skeyseed_rekey);
+	size_t total = 3 * 48 + 2 * 36;
+	uint8_t km[3 * 48 + 2 * 36];
+	struct ike_crypto_buf seed[] = { bufof(ni), bufof(nr), { new_spi_i, 8 }, { new_spi_r, 8 } };
+	CU_ASSERT_TRUE_FATAL(ike_prf_plus(IKE_CRYPTO_PRF_HMAC_SHA2_384, rekey->data, rekey->len, seed, 4, km, total));
+	CU_ASSERT_EQUAL(fresh.prf_len, 48);
+	CU_ASSERT_EQUAL(fresh.encr_key_len, 36);
+	CU_ASSERT_EQUAL(memcmp(fresh.sk_d, km, 48), 0);
+	CU_ASSERT_EQUAL(memcmp(fresh.sk_ei, km + 48, 36), 0);
+	CU_ASSERT_EQUAL(memcmp(fresh.sk_er, km + 84, 36), 0);
+	CU_ASSERT_EQUAL(memcmp(fresh.sk_pi, km + 120, 48), 0);
+	CU_ASSERT_EQUAL(memcmp(fresh.sk_pr, km + 168, 48), 0);
+	g_byte_array_unref(rekey);
+	g_byte_array_unref(ni);
+	g_byte_array_unref(nr);
+	g_byte_array_unref(gir);
+	g_byte_array_unref(gir_new);
+	g_byte_array_unref(spii);
+	g_byte_array_unref(spir);
+	g_byte_array_unref(dkm);
+}
+
 /* CHILD SA keys split KEYMAT as encr_i | integ_i | encr_r | integ_r (RFC 7296 §2.17); checked
  * against the CAVP child DKM (no PFS) and child DKM with D-H (PFS). */
 static void test_child_keys_split(void)
@@ -790,6 +833,7 @@ int main(void)
 		{ "prf_plus_vector", test_prf_plus_vector },
 		{ "cavp_ikev2_kdf", test_cavp_ikev2_kdf },
 		{ "sa_keys_split", test_sa_keys_split },
+		{ "sa_keys_rekey", test_sa_keys_rekey },
 		{ "child_keys_split", test_child_keys_split },
 		{ "gcm_known_answers", test_gcm_known_answers },
 		{ "sk_round_trip_and_tamper", test_sk_round_trip_and_tamper },

@@ -224,9 +224,11 @@ bool ike_skeyseed_rekey(uint16_t old_prf, struct ike_crypto_buf old_sk_d, struct
 	return ike_prf(old_prf, old_sk_d.ptr, old_sk_d.len, parts, G_N_ELEMENTS(parts), out);
 }
 
-bool ike_sa_keys_derive(const struct ike_transforms *xf, const uint8_t *skeyseed, struct ike_crypto_buf ni,
-			struct ike_crypto_buf nr, const uint8_t spi_i[IKE_CRYPTO_SPI_LEN],
-			const uint8_t spi_r[IKE_CRYPTO_SPI_LEN], struct ike_sa_keys *out)
+/* Splits prf+(skeyseed, Ni | Nr | SPIi | SPIr) into the seven keys; skeyseed_len may differ
+ * from the new PRF's length after a rekey that changed the PRF. */
+static bool sa_keys_split(const struct ike_transforms *xf, const uint8_t *skeyseed, size_t skeyseed_len,
+			  struct ike_crypto_buf ni, struct ike_crypto_buf nr, const uint8_t *spi_i, const uint8_t *spi_r,
+			  struct ike_sa_keys *out)
 {
 	memset(out, 0, sizeof *out);
 	if (!ike_transforms_supported(xf, true))
@@ -238,21 +240,48 @@ bool ike_sa_keys_derive(const struct ike_transforms *xf, const uint8_t *skeyseed
 	uint8_t km[3 * IKE_CRYPTO_MAX_PRF_LEN + 2 * IKE_CRYPTO_MAX_INTEG_KEY_LEN + 2 * IKE_CRYPTO_MAX_ENCR_KEY_LEN];
 	size_t total = 3 * out->prf_len + 2 * out->integ_key_len + 2 * out->encr_key_len;
 	struct ike_crypto_buf seed[] = { ni, nr, { spi_i, IKE_CRYPTO_SPI_LEN }, { spi_r, IKE_CRYPTO_SPI_LEN } };
-	if (!ike_prf_plus(xf->prf, skeyseed, out->prf_len, seed, G_N_ELEMENTS(seed), km, total)) {
+	if (!ike_prf_plus(xf->prf, skeyseed, skeyseed_len, seed, G_N_ELEMENTS(seed), km, total)) {
 		memset(out, 0, sizeof *out);
 		return false;
 	}
 	const uint8_t *p = km;
-	memcpy(out->sk_d, p, out->prf_len), p += out->prf_len;
-	memcpy(out->sk_ai, p, out->integ_key_len), p += out->integ_key_len;
-	memcpy(out->sk_ar, p, out->integ_key_len), p += out->integ_key_len;
-	memcpy(out->sk_ei, p, out->encr_key_len), p += out->encr_key_len;
-	memcpy(out->sk_er, p, out->encr_key_len), p += out->encr_key_len;
-	memcpy(out->sk_pi, p, out->prf_len), p += out->prf_len;
-	memcpy(out->sk_pr, p, out->prf_len), p += out->prf_len;
+	memcpy(out->sk_d, p, out->prf_len);
+	p += out->prf_len;
+	memcpy(out->sk_ai, p, out->integ_key_len);
+	p += out->integ_key_len;
+	memcpy(out->sk_ar, p, out->integ_key_len);
+	p += out->integ_key_len;
+	memcpy(out->sk_ei, p, out->encr_key_len);
+	p += out->encr_key_len;
+	memcpy(out->sk_er, p, out->encr_key_len);
+	p += out->encr_key_len;
+	memcpy(out->sk_pi, p, out->prf_len);
+	p += out->prf_len;
+	memcpy(out->sk_pr, p, out->prf_len);
+	p += out->prf_len;
 	g_assert((size_t)(p - km) == total);
 	OPENSSL_cleanse(km, sizeof km);
 	return true;
+}
+
+bool ike_sa_keys_derive(const struct ike_transforms *xf, const uint8_t *skeyseed, struct ike_crypto_buf ni,
+			struct ike_crypto_buf nr, const uint8_t spi_i[IKE_CRYPTO_SPI_LEN],
+			const uint8_t spi_r[IKE_CRYPTO_SPI_LEN], struct ike_sa_keys *out)
+{
+	return sa_keys_split(xf, skeyseed, ike_prf_len(xf->prf), ni, nr, spi_i, spi_r, out);
+}
+
+bool ike_sa_keys_rekey(const struct ike_sa_keys *old, const struct ike_transforms *new_xf,
+		       struct ike_crypto_buf g_ir_new, struct ike_crypto_buf ni, struct ike_crypto_buf nr,
+		       const uint8_t spi_i[IKE_CRYPTO_SPI_LEN], const uint8_t spi_r[IKE_CRYPTO_SPI_LEN],
+		       struct ike_sa_keys *out)
+{
+	uint8_t skeyseed[IKE_CRYPTO_MAX_PRF_LEN];
+	struct ike_crypto_buf sk_d = { old->sk_d, old->prf_len };
+	bool ok = ike_skeyseed_rekey(old->xf.prf, sk_d, g_ir_new, ni, nr, skeyseed) &&
+		  sa_keys_split(new_xf, skeyseed, old->prf_len, ni, nr, spi_i, spi_r, out);
+	OPENSSL_cleanse(skeyseed, sizeof skeyseed);
+	return ok;
 }
 
 void ike_sa_keys_clear(struct ike_sa_keys *k)
@@ -287,10 +316,14 @@ bool ike_child_keys_derive(uint16_t prf, struct ike_crypto_buf sk_d, struct ike_
 		return false;
 	}
 	const uint8_t *p = km;
-	memcpy(out->ei, p, out->encr_key_len), p += out->encr_key_len;
-	memcpy(out->ai, p, out->integ_key_len), p += out->integ_key_len;
-	memcpy(out->er, p, out->encr_key_len), p += out->encr_key_len;
-	memcpy(out->ar, p, out->integ_key_len), p += out->integ_key_len;
+	memcpy(out->ei, p, out->encr_key_len);
+	p += out->encr_key_len;
+	memcpy(out->ai, p, out->integ_key_len);
+	p += out->integ_key_len;
+	memcpy(out->er, p, out->encr_key_len);
+	p += out->encr_key_len;
+	memcpy(out->ar, p, out->integ_key_len);
+	p += out->integ_key_len;
 	g_assert((size_t)(p - km) == total);
 	OPENSSL_cleanse(km, sizeof km);
 	return true;

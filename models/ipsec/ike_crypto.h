@@ -113,6 +113,15 @@ bool ike_sa_keys_derive(const struct ike_transforms *xf, const uint8_t *skeyseed
 			struct ike_crypto_buf nr, const uint8_t spi_i[IKE_CRYPTO_SPI_LEN],
 			const uint8_t spi_r[IKE_CRYPTO_SPI_LEN], struct ike_sa_keys *out);
 
+/* IKE SA rekey (RFC 7296 §2.18) in one step: SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr)
+ * with the old SA's PRF, then the new SA's keys with its own (possibly different) PRF:
+ * prf+(SKEYSEED, Ni | Nr | SPIi | SPIr). Ni, SPIi are the rekey initiator's (who becomes the
+ * new SA's original initiator), Nr, SPIr the responder's; the SPIs are the new SA's. */
+bool ike_sa_keys_rekey(const struct ike_sa_keys *old, const struct ike_transforms *new_xf,
+		       struct ike_crypto_buf g_ir_new, struct ike_crypto_buf ni, struct ike_crypto_buf nr,
+		       const uint8_t spi_i[IKE_CRYPTO_SPI_LEN], const uint8_t spi_r[IKE_CRYPTO_SPI_LEN],
+		       struct ike_sa_keys *out);
+
 /* Overwrites the keys with zeros (call before freeing the memory that holds them). */
 void ike_sa_keys_clear(struct ike_sa_keys *k);
 
