@@ -285,7 +285,7 @@ static const char *flag(const char *a, const char *name)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { 5, 1000000, 3.0, 1000000, false };
+	struct opts o = { 5, 1000000, 10.0, 1000000, false };
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		if (strcmp(argv[i], "--smoke") == 0) {
