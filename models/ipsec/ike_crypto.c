@@ -639,14 +639,12 @@ static const char *wireshark_integ_name(uint16_t integ)
 	return NULL;
 }
 
-static void append_hex_field(GString *s, const uint8_t *p, size_t len, bool last)
+/* UAT byte fields are bare hex: quoted, tshark 4.0 takes them as text and rejects the length. */
+static void append_hex_field(GString *s, const uint8_t *p, size_t len)
 {
-	g_string_append_c(s, '"');
 	for (size_t i = 0; i < len; i++)
 		g_string_append_printf(s, "%02x", p[i]);
-	g_string_append_c(s, '"');
-	if (!last)
-		g_string_append_c(s, ',');
+	g_string_append_c(s, ',');
 }
 
 char *ike_wireshark_ikev2_row(const uint8_t spi_i[IKE_CRYPTO_SPI_LEN], const uint8_t spi_r[IKE_CRYPTO_SPI_LEN],
@@ -657,13 +655,13 @@ char *ike_wireshark_ikev2_row(const uint8_t spi_i[IKE_CRYPTO_SPI_LEN], const uin
 	if (!encr || !integ)
 		return NULL;
 	GString *s = g_string_new(NULL);
-	append_hex_field(s, spi_i, IKE_CRYPTO_SPI_LEN, false);
-	append_hex_field(s, spi_r, IKE_CRYPTO_SPI_LEN, false);
-	append_hex_field(s, k->sk_ei, k->encr_key_len, false);
-	append_hex_field(s, k->sk_er, k->encr_key_len, false);
+	append_hex_field(s, spi_i, IKE_CRYPTO_SPI_LEN);
+	append_hex_field(s, spi_r, IKE_CRYPTO_SPI_LEN);
+	append_hex_field(s, k->sk_ei, k->encr_key_len);
+	append_hex_field(s, k->sk_er, k->encr_key_len);
 	g_string_append_printf(s, "\"%s\",", encr);
-	append_hex_field(s, k->sk_ai, k->integ_key_len, false);
-	append_hex_field(s, k->sk_ar, k->integ_key_len, false);
+	append_hex_field(s, k->sk_ai, k->integ_key_len);
+	append_hex_field(s, k->sk_ar, k->integ_key_len);
 	g_string_append_printf(s, "\"%s\"", integ);
 	return g_string_free(s, FALSE);
 }

@@ -231,12 +231,13 @@ enum ike_sk_verdict ike_sk_open(const struct ike_sk_cipher *c, uint8_t *msg, siz
 
 /* ---- Wireshark key export ---------------------------------------------------------------- */
 
-/* One row of Wireshark's ikev2_decryption_table UAT (packet-isakmp.c): "SPIi","SPIr","SK_ei",
- * "SK_er","<encryption>","SK_ai","SK_ar","<integrity>", hex in lower case, e.g.
+/* One row of Wireshark's ikev2_decryption_table UAT (packet-isakmp.c), as strongSwan's save-keys
+ * plugin writes it: SPIi,SPIr,SK_ei,SK_er,"<encryption>",SK_ai,SK_ar,"<integrity>" with the
+ * byte fields as bare lower-case hex and the algorithm names quoted, e.g.
  * "AES-CBC-256 [RFC3602]" / "HMAC_SHA2_256_128 [RFC4868]"; with AES-GCM SK_e* include the salt,
- * SK_a* are empty and integrity is "NONE [RFC4306]". Write it to the ikev2_decryption_table
- * file or pass it as -o 'uat:ikev2_decryption_table:<row>'. NULL if Wireshark has no name for
- * an algorithm. The caller g_free()s it. */
+ * SK_a* are empty and integrity is "NONE [RFC4306]". Append it as a line to the
+ * ikev2_decryption_table file or pass it as -o 'uat:ikev2_decryption_table:<row>'. NULL if
+ * Wireshark has no name for an algorithm. The caller g_free()s it. */
 char *ike_wireshark_ikev2_row(const uint8_t spi_i[IKE_CRYPTO_SPI_LEN], const uint8_t spi_r[IKE_CRYPTO_SPI_LEN],
 			      const struct ike_sa_keys *k);
 
