@@ -35,3 +35,4 @@ include tests/ike_codec.mk
 include tests/ike_crypto.mk
 include tests/ike_sa.mk
 include tests/scenarios.mk
+include tests/viz.mk

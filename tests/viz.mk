@@ -1,0 +1,1 @@
+# tests/viz.mk: (empty until its sources land)

@@ -1,0 +1,1 @@
+# viz/viz.mk: (empty until its sources land)
