@@ -224,8 +224,9 @@ enum ike_sk_verdict ike_sk_seal(const struct ike_sk_cipher *c, const uint8_t *iv
 
 /* Checks and decrypts an SK (or SKF) payload in place; msg[0..aad_len) as for ike_sk_seal, the
  * body is msg[aad_len..aad_len + body_len). On IKE_SKV_OK the inner payloads are at
- * msg + *plaintext_off, *plaintext_len bytes (padding and pad length stripped). The ICV is
- * verified before anything is decrypted. */
+ * msg + *plaintext_off, *plaintext_len bytes (padding and pad length stripped). With CBC the ICV
+ * is verified before anything is decrypted; with GCM the tag check ends the decryption, so after
+ * a failure the body may hold garbage: a message that fails is to be dropped, not reused. */
 enum ike_sk_verdict ike_sk_open(const struct ike_sk_cipher *c, uint8_t *msg, size_t aad_len, size_t body_len,
 				size_t *plaintext_off, size_t *plaintext_len);
 
