@@ -1,0 +1,301 @@
+/* ike_exchange_auth.c: IKE_AUTH (RFC 7296 §1.2, §2.15), both roles: identities and shared-key
+ * AUTH, the configuration payload (§3.15: the initiator asks for INTERNAL_IP4_ADDRESS, a
+ * responder with a pool assigns one) and the first CHILD SA with traffic selector narrowing
+ * (§2.9). A CHILD failure (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE, INTERNAL_ADDRESS_FAILURE) leaves
+ * the IKE SA up (§1.2). */
+#include "models/ipsec/ike_sa_internal.h"
+
+#include <string.h>
+
+/* The body of our ID payload (type, 3 reserved bytes, data): the configured ID, or our IPv4
+ * address. Returns its length. */
+static size_t id_body(const struct ike_id *cfg_id, uint32_t addr, uint8_t out[4 + IKE_MAX_ID_LEN])
+{
+	memset(out, 0, 4);
+	if (cfg_id->len) {
+		out[0] = cfg_id->type;
+		memcpy(out + 4, cfg_id->data, cfg_id->len);
+		return 4u + cfg_id->len;
+	}
+	out[0] = IKE_ID_IPV4_ADDR;
+	out[4] = (uint8_t)(addr >> 24);
+	out[5] = (uint8_t)(addr >> 16);
+	out[6] = (uint8_t)(addr >> 8);
+	out[7] = (uint8_t)addr;
+	return 8;
+}
+
+/* AUTH data for our side (is_initiator: we sign as the original initiator). */
+static bool make_auth(struct ike_sa *sa, const uint8_t *idb, size_t idlen, uint8_t *out)
+{
+	const struct ike_peer_cfg *cfg = ike_sa_cfg(sa);
+	bool i = sa->initiator;
+	GByteArray *oct = g_byte_array_new();
+	struct ike_crypto_buf skp = { i ? sa->keys.sk_pi : sa->keys.sk_pr, sa->keys.prf_len };
+	const GByteArray *first = i ? sa->init_req : sa->init_resp;
+	const GByteArray *peer_nonce = i ? sa->nr : sa->ni;
+	bool ok = ike_auth_signed_octets(sa->xf.prf, skp, (struct ike_crypto_buf){ first->data, first->len },
+					 (struct ike_crypto_buf){ peer_nonce->data, peer_nonce->len },
+					 (struct ike_crypto_buf){ idb, idlen }, oct) &&
+		  ike_psk_auth(sa->xf.prf, (struct ike_crypto_buf){ cfg->psk, cfg->psk_len },
+			       (struct ike_crypto_buf){ oct->data, oct->len }, out);
+	g_byte_array_unref(oct);
+	return ok;
+}
+
+/* Checks the peer's ID (against the configured remote ID) and AUTH payloads. */
+static bool verify_peer(struct ike_sa *sa, const struct ike_payload *id, const struct ike_payload *auth)
+{
+	const struct ike_peer_cfg *cfg = ike_sa_cfg(sa);
+	const struct ike_rbuf *idd = &id->u.typed.data;
+	if (cfg->remote_id.len &&
+	    (id->u.typed.kind != cfg->remote_id.type || idd->len != cfg->remote_id.len ||
+	     memcmp(idd->p, cfg->remote_id.data, idd->len) != 0)) {
+		ike_log(sa->ep, G_LOG_LEVEL_WARNING, "IKE SA %" G_GUINT64_FORMAT ": peer ID does not match", sa->id);
+		return false;
+	}
+	if (idd->len <= IKE_MAX_ID_LEN) {
+		sa->peer_id.type = id->u.typed.kind;
+		sa->peer_id.len = (uint8_t)idd->len;
+		if (idd->len)
+			memcpy(sa->peer_id.data, idd->p, idd->len);
+	}
+	if (auth->u.typed.kind != IKE_AUTH_SHARED_KEY_MIC)
+		return false;
+	bool i = sa->initiator; /* we verify the other role's AUTH */
+	GByteArray *oct = g_byte_array_new();
+	struct ike_crypto_buf skp = { i ? sa->keys.sk_pr : sa->keys.sk_pi, sa->keys.prf_len };
+	const GByteArray *first = i ? sa->init_resp : sa->init_req;
+	const GByteArray *our_nonce = i ? sa->ni : sa->nr;
+	struct ike_crypto_buf body = { id->raw.p + 4, id->raw.len - 4 };
+	bool ok = ike_auth_signed_octets(sa->xf.prf, skp, (struct ike_crypto_buf){ first->data, first->len },
+					 (struct ike_crypto_buf){ our_nonce->data, our_nonce->len }, body, oct) &&
+		  ike_psk_auth_verify(sa->xf.prf, (struct ike_crypto_buf){ cfg->psk, cfg->psk_len },
+				      (struct ike_crypto_buf){ oct->data, oct->len }, auth->u.typed.data.p,
+				      auth->u.typed.data.len);
+	g_byte_array_unref(oct);
+	return ok;
+}
+
+void ike_auth_start(struct ike_sa *sa, int64_t now)
+{
+	const struct ike_peer_cfg *cfg = ike_sa_cfg(sa);
+	uint8_t idb[4 + IKE_MAX_ID_LEN], auth[IKE_CRYPTO_MAX_PRF_LEN];
+	size_t idlen = id_body(&cfg->local_id, sa->local.ip, idb);
+	if (!make_auth(sa, idb, idlen, auth))
+		g_error("AUTH computation failed");
+	struct ike_builder b;
+	ike_builder_init_inner(&b);
+	ike_build_id(&b, IKE_PL_IDI, idb[0], idb + 4, idlen - 4);
+	ike_build_auth(&b, IKE_AUTH_SHARED_KEY_MIC, auth, sa->keys.prf_len);
+	if (cfg->request_vip) {
+		struct ike_cp_attr_spec a = { .type = IKE_CP_INTERNAL_IP4_ADDRESS };
+		ike_build_cp(&b, IKE_CFG_REQUEST, &a, 1);
+	}
+	if (cfg->n_esp && !cfg->childless) {
+		sa->auth_child_spi = ike_random_child_spi(sa->ep);
+		ike_build_esp_sa(&b, cfg->esp, cfg->n_esp, sa->auth_child_spi, false, 0);
+		struct ike_ts4 any = { 0, 0xffffffffu, 0, 65535, 0 };
+		if (cfg->request_vip)
+			ike_build_ts4(&b, IKE_PL_TSI, &any, 1);
+		else
+			ike_build_ts4(&b, IKE_PL_TSI, cfg->local_ts, cfg->n_local_ts);
+		ike_build_ts4(&b, IKE_PL_TSR, cfg->remote_ts, cfg->n_remote_ts);
+	}
+	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
+	GByteArray *m = ike_msg_seal(sa, IKE_EXCH_IKE_AUTH, false, sa->next_req_id, &b);
+	g_assert(m);
+	ike_request_send(sa, IKE_TASK_AUTH, IKE_EXCH_IKE_AUTH, m, now);
+}
+
+/* Responder: an address from the peer's pool (the one the initiator asked for if free). */
+static uint32_t pool_assign(struct ike_sa *sa)
+{
+	struct ike_peer *p = g_ptr_array_index(sa->ep->peers, sa->peer);
+	for (uint32_t i = 0; i < p->cfg.pool_size; i++) {
+		uint32_t a = p->cfg.pool_start + i;
+		if (!g_hash_table_contains(p->vips_in_use, GUINT_TO_POINTER(a))) {
+			g_hash_table_add(p->vips_in_use, GUINT_TO_POINTER(a));
+			sa->vip_from_pool = true;
+			return a;
+		}
+	}
+	return 0;
+}
+
+static bool cp_requests_ip4(const struct ike_payload_list *in)
+{
+	int k = ike_payload_find(in, IKE_PL_CP, 0);
+	if (k < 0 || in->pl[k].u.cp.cfg_type != IKE_CFG_REQUEST)
+		return false;
+	struct ike_rbuf cur = in->pl[k].u.cp.attrs;
+	struct ike_cp_attr a;
+	while (ike_cp_next_attr(&cur, &a))
+		if (a.type == IKE_CP_INTERNAL_IP4_ADDRESS)
+			return true;
+	return false;
+}
+
+static void auth_fail_responder(struct ike_sa *sa, uint16_t notify)
+{
+	sa->error_notify = notify;
+	ike_send_error_response(sa, IKE_EXCH_IKE_AUTH, notify, NULL, 0);
+	ike_log(sa->ep, G_LOG_LEVEL_WARNING, "IKE SA %" G_GUINT64_FORMAT ": IKE_AUTH refused (%s)", sa->id,
+		ike_const_name(IKE_NS_NOTIFY, notify));
+	ike_sa_destroy(sa, IKE_DOWN_FAILED);
+}
+
+void ike_auth_request_in(struct ike_sa *sa, const struct ike_payload_list *in, int64_t now)
+{
+	struct ike_endpoint *ep = sa->ep;
+	const struct ike_peer_cfg *cfg = ike_sa_cfg(sa);
+	int iid = ike_payload_find(in, IKE_PL_IDI, 0), iauth = ike_payload_find(in, IKE_PL_AUTH, 0);
+	if (iid < 0 || iauth < 0) {
+		ep->ctr.drops[IKE_DROP_INVALID]++;
+		auth_fail_responder(sa, IKE_N_INVALID_SYNTAX);
+		return;
+	}
+	if (!verify_peer(sa, &in->pl[iid], &in->pl[iauth])) {
+		auth_fail_responder(sa, IKE_N_AUTHENTICATION_FAILED);
+		return;
+	}
+	struct ike_builder b;
+	ike_builder_init_inner(&b);
+	uint8_t idb[4 + IKE_MAX_ID_LEN], auth[IKE_CRYPTO_MAX_PRF_LEN];
+	size_t idlen = id_body(&cfg->local_id, sa->local.ip, idb);
+	if (!make_auth(sa, idb, idlen, auth))
+		g_error("AUTH computation failed");
+	ike_build_id(&b, IKE_PL_IDR, idb[0], idb + 4, idlen - 4);
+	ike_build_auth(&b, IKE_AUTH_SHARED_KEY_MIC, auth, sa->keys.prf_len);
+
+	uint16_t child_err = 0;
+	if (cp_requests_ip4(in) && cfg->pool_size) {
+		sa->vip = pool_assign(sa);
+		if (!sa->vip) {
+			child_err = IKE_N_INTERNAL_ADDRESS_FAILURE;
+		} else {
+			uint8_t a[4] = { (uint8_t)(sa->vip >> 24), (uint8_t)(sa->vip >> 16), (uint8_t)(sa->vip >> 8),
+					 (uint8_t)sa->vip };
+			struct ike_cp_attr_spec at = { IKE_CP_INTERNAL_IP4_ADDRESS, a, 4 };
+			ike_build_cp(&b, IKE_CFG_REPLY, &at, 1);
+		}
+	}
+	int isa = ike_payload_find(in, IKE_PL_SA, 0), itsi = ike_payload_find(in, IKE_PL_TSI, 0),
+	    itsr = ike_payload_find(in, IKE_PL_TSR, 0);
+	struct ike_esp_proposal prop;
+	uint8_t num = 0;
+	uint32_t spi_out = 0;
+	struct ike_ts4 tsi[IKE_MAX_TS], tsr[IKE_MAX_TS];
+	size_t ni = 0, nr = 0;
+	bool want_child = isa >= 0;
+	if (want_child && !child_err) {
+		if (itsi < 0 || itsr < 0) {
+			child_err = IKE_N_INVALID_SYNTAX;
+		} else if (!ike_select_esp(&in->pl[isa].u.sa, cfg->esp, cfg->n_esp, false, &prop, &num, &spi_out)) {
+			child_err = IKE_N_NO_PROPOSAL_CHOSEN;
+		} else {
+			if (sa->vip) {
+				struct ike_ts4 v = { sa->vip, sa->vip, 0, 65535, 0 };
+				ni = ike_ts_narrow(&in->pl[itsi].u.ts, &v, 1, tsi);
+			} else {
+				ni = ike_ts_narrow(&in->pl[itsi].u.ts, cfg->remote_ts, cfg->n_remote_ts, tsi);
+			}
+			nr = ike_ts_narrow(&in->pl[itsr].u.ts, cfg->local_ts, cfg->n_local_ts, tsr);
+			if (!ni || !nr)
+				child_err = IKE_N_TS_UNACCEPTABLE;
+		}
+	}
+	uint32_t spi_in = 0;
+	if (want_child && !child_err) {
+		spi_in = ike_random_child_spi(ep);
+		ike_build_esp_sa(&b, &prop, 1, spi_in, false, num);
+		ike_build_ts4(&b, IKE_PL_TSI, tsi, ni);
+		ike_build_ts4(&b, IKE_PL_TSR, tsr, nr);
+	} else if (want_child) {
+		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, child_err, NULL, 0);
+		ike_count_notify(ep->ctr.notify_tx, child_err);
+		sa->error_notify = child_err;
+	}
+	ike_response_send(sa, IKE_EXCH_IKE_AUTH, ike_msg_seal(sa, IKE_EXCH_IKE_AUTH, true, sa->expect_req_id, &b));
+	ike_sa_established(sa, now);
+	if (want_child && !child_err)
+		ike_child_install(sa, &prop, false, spi_in, spi_out, (struct ike_crypto_buf){ NULL, 0 },
+				  (struct ike_crypto_buf){ sa->ni->data, sa->ni->len },
+				  (struct ike_crypto_buf){ sa->nr->data, sa->nr->len }, tsi, ni, tsr, nr, now);
+}
+
+static bool is_child_error(uint16_t n)
+{
+	return n == IKE_N_NO_PROPOSAL_CHOSEN || n == IKE_N_TS_UNACCEPTABLE || n == IKE_N_SINGLE_PAIR_REQUIRED ||
+	       n == IKE_N_INTERNAL_ADDRESS_FAILURE || n == IKE_N_FAILED_CP_REQUIRED || n == IKE_N_NO_ADDITIONAL_SAS ||
+	       n == IKE_N_INVALID_SELECTORS;
+}
+
+static void auth_fail_initiator(struct ike_sa *sa, uint16_t notify)
+{
+	sa->error_notify = notify;
+	ike_log(sa->ep, G_LOG_LEVEL_WARNING, "IKE SA %" G_GUINT64_FORMAT ": IKE_AUTH failed (%s)", sa->id,
+		notify ? ike_const_name(IKE_NS_NOTIFY, notify) : "bad response");
+	ike_sa_destroy(sa, IKE_DOWN_FAILED);
+}
+
+void ike_auth_response_in(struct ike_sa *sa, const struct ike_payload_list *in, int64_t now)
+{
+	struct ike_endpoint *ep = sa->ep;
+	const struct ike_peer_cfg *cfg = ike_sa_cfg(sa);
+	uint16_t err = ike_first_error(in);
+	if (err)
+		ike_count_notify(ep->ctr.notify_rx, err);
+	if (err && !is_child_error(err)) {
+		auth_fail_initiator(sa, err);
+		return;
+	}
+	int iid = ike_payload_find(in, IKE_PL_IDR, 0), iauth = ike_payload_find(in, IKE_PL_AUTH, 0);
+	if (iid < 0 || iauth < 0) {
+		ep->ctr.drops[IKE_DROP_INVALID]++;
+		auth_fail_initiator(sa, 0);
+		return;
+	}
+	if (!verify_peer(sa, &in->pl[iid], &in->pl[iauth])) {
+		auth_fail_initiator(sa, IKE_N_AUTHENTICATION_FAILED);
+		return;
+	}
+	int icp = ike_payload_find(in, IKE_PL_CP, 0);
+	if (icp >= 0 && in->pl[icp].u.cp.cfg_type == IKE_CFG_REPLY) {
+		struct ike_rbuf cur = in->pl[icp].u.cp.attrs;
+		struct ike_cp_attr a;
+		while (ike_cp_next_attr(&cur, &a))
+			if (a.type == IKE_CP_INTERNAL_IP4_ADDRESS && a.value.len >= 4)
+				sa->vip = (uint32_t)a.value.p[0] << 24 | (uint32_t)a.value.p[1] << 16 |
+					  (uint32_t)a.value.p[2] << 8 | a.value.p[3];
+	}
+	ike_sa_established(sa, now);
+	if (err) {
+		sa->error_notify = err;
+		ike_log(ep, G_LOG_LEVEL_WARNING, "IKE SA %" G_GUINT64_FORMAT ": no CHILD SA (%s), IKE SA kept", sa->id,
+			ike_const_name(IKE_NS_NOTIFY, err));
+		return;
+	}
+	int isa = ike_payload_find(in, IKE_PL_SA, 0), itsi = ike_payload_find(in, IKE_PL_TSI, 0),
+	    itsr = ike_payload_find(in, IKE_PL_TSR, 0);
+	if (isa < 0 || !sa->auth_child_spi)
+		return; /* childless */
+	struct ike_esp_proposal prop;
+	uint8_t num;
+	uint32_t spi_out;
+	struct ike_ts4 tsi[IKE_MAX_TS], tsr[IKE_MAX_TS];
+	if (itsi < 0 || itsr < 0 || in->pl[isa].u.sa.n_proposals != 1 ||
+	    !ike_select_esp(&in->pl[isa].u.sa, cfg->esp, cfg->n_esp, false, &prop, &num, &spi_out)) {
+		ep->ctr.drops[IKE_DROP_INVALID]++;
+		sa->error_notify = IKE_N_NO_PROPOSAL_CHOSEN;
+		return;
+	}
+	size_t ni = ike_ts_read(&in->pl[itsi].u.ts, tsi), nr = ike_ts_read(&in->pl[itsr].u.ts, tsr);
+	if (!ni || !nr) {
+		sa->error_notify = IKE_N_TS_UNACCEPTABLE;
+		return;
+	}
+	ike_child_install(sa, &prop, true, sa->auth_child_spi, spi_out, (struct ike_crypto_buf){ NULL, 0 },
+			  (struct ike_crypto_buf){ sa->ni->data, sa->ni->len },
+			  (struct ike_crypto_buf){ sa->nr->data, sa->nr->len }, tsi, ni, tsr, nr, now);
+}
