@@ -14,7 +14,8 @@
 
 #include "sim/time.h"
 
-/* Where a value came from: "file:line" for messages. file is owned by the scenario. */
+/* Where a value came from: "file:line" for messages. file is owned by the scenario
+ * (struct scenario.loc_names); "--set" with line N is the N-th command-line override. */
 struct scn_loc {
 	const char *file;
 	unsigned line;
@@ -30,41 +31,46 @@ enum scn_gw_mode { SCN_ACTIVE_STANDBY, SCN_ACTIVE_ACTIVE };
 enum scn_ike_version { SCN_IKEV2, SCN_IKEV1 };
 
 /* An IPsec/IKE policy: Azure's defaults when `custom` is false (azure-facts.md §4); otherwise
- * one custom proposal for each phase, as Azure's custom policy has. */
+ * one custom proposal for each phase, as Azure's custom policy has. The six algorithm names are
+ * NULL unless custom (then all six are set, spelled as in §4's lists). */
 struct scn_policy {
-	bool custom;
+	bool custom;             /* default false: any algorithm or SA lifetime key makes it custom */
 	/* IKE (phase 1) */
-	char *ike_encryption;  /* "GCMAES256", "AES256", ... (Azure's names) */
-	char *ike_integrity;   /* "SHA256", "SHA384", "GCMAES256", ... */
-	char *dh_group;        /* "DHGroup14", "ECP256", "DHGroup24", ... */
+	char *ike_encryption;  /* "GCMAES256", "GCMAES128", "AES256", "AES192", "AES128", "DES3", "DES" */
+	char *ike_integrity;   /* "GCMAES256", "GCMAES128", "SHA384", "SHA256", "SHA1", "MD5" */
+	char *dh_group;        /* "DHGroup24", "ECP384", "ECP256", "DHGroup14", "DHGroup2048", "DHGroup2",
+				  "DHGroup1", "None" */
 	/* IPsec (phase 2) */
-	char *ipsec_encryption;
-	char *ipsec_integrity;
-	char *pfs_group;       /* "None", "PFS2048", "ECP256", ... */
-	sim_time ike_lifetime_ns;   /* IKE SA; 28,800 s */
-	sim_time sa_lifetime_ns;    /* CHILD SA; 27,000 s RouteBased, 3,600 s PolicyBased */
-	uint64_t sa_lifetime_bytes; /* 102,400,000 KB */
-	sim_time dpd_timeout_ns;    /* 45 s; 9 s to 3600 s */
+	char *ipsec_encryption; /* "GCMAES256", "GCMAES192", "GCMAES128", "AES256", "AES192", "AES128",
+				   "DES3", "DES", "None" */
+	char *ipsec_integrity;  /* "GCMAES256", "GCMAES192", "GCMAES128", "SHA256", "SHA1", "MD5" */
+	char *pfs_group;        /* "PFS24", "ECP384", "ECP256", "PFS2048", "PFS2", "PFS1", "None" */
+	sim_time ike_lifetime_ns;   /* IKE SA; default 28,800 s */
+	sim_time sa_lifetime_ns;    /* CHILD SA; default 27,000 s RouteBased, 3,600 s PolicyBased */
+	uint64_t sa_lifetime_bytes; /* default 102,400,000 KB (x 1024 bytes) */
+	sim_time dpd_timeout_ns;    /* default 45 s; 9 s to 3600 s */
 };
 
+/* Defaults are given per field; "required" fields have none. */
 struct scn_gateway {
 	struct scn_loc loc;
-	char *name;              /* "azure-gw" */
-	char *sku;               /* "VpnGw2" */
-	int generation;          /* 1 or 2 (0: the SKU's default) */
-	enum scn_vpn_type type;
-	enum scn_gw_mode mode;
-	GArray *vnet;            /* struct scn_prefix: the VNet's address space */
-	uint32_t public_ip[2];   /* [1] only in active-active */
+	char *name;              /* default "azure-gw" */
+	char *sku;               /* required: "VpnGw2" (canonical spelling from the SKU table) */
+	int generation;          /* 1 or 2; default 0: the SKU's default (Gen1 where both exist) */
+	enum scn_vpn_type type;  /* default RouteBased */
+	enum scn_gw_mode mode;   /* default active-standby */
+	GArray *vnet;            /* required, struct scn_prefix: the VNet's address space */
+	uint32_t public_ip[2];   /* required; [1] only in active-active */
+	unsigned n_public_ips;   /* how many public_ip gave (1 or 2) */
 	/* failure detection and takeover between the two instances */
-	sim_time health_probe_interval_ns;
-	unsigned health_probe_threshold; /* missed probes before the standby takes over */
-	sim_time takeover_delay_ns;      /* from detection to the standby owning the IP */
-	sim_time planned_handover_ns;    /* planned maintenance: deliberate handover time */
+	sim_time health_probe_interval_ns; /* default 5 s */
+	unsigned health_probe_threshold; /* missed probes before the standby takes over; default 3 */
+	sim_time takeover_delay_ns;      /* from detection to the standby owning the IP; default 45 s */
+	sim_time planned_handover_ns;    /* planned maintenance: deliberate handover time; default 10 s */
 	/* point-to-site */
-	bool p2s;
+	bool p2s;                /* true when p2s_pool is given (default: no P2S) */
 	struct scn_prefix p2s_pool;
-	uint64_t queue_bytes;    /* the instance's processing queue */
+	uint64_t queue_bytes;    /* the instance's processing queue; default 2 MB (2 MiB) */
 };
 
 /* An on-prem device model preset: retransmission schedule, DPD and reconnect behaviour after
@@ -74,22 +80,31 @@ enum scn_device_preset { SCN_DEV_STRONGSWAN, SCN_DEV_IKED, SCN_DEV_GENERIC };
 struct scn_site {
 	struct scn_loc loc;
 	char *name;
-	enum scn_device_preset device;
-	uint32_t public_ip;
-	GArray *prefixes;        /* struct scn_prefix: the on-prem networks */
-	unsigned tunnels;        /* 1, or 2 (one per gateway public IP, for active-active) */
-	sim_time dpd_interval_ns; /* 0: the preset's */
+	enum scn_device_preset device; /* default generic */
+	uint32_t public_ip;      /* required */
+	GArray *prefixes;        /* required, struct scn_prefix: the on-prem networks */
+	unsigned tunnels;        /* 1, or 2 (one per gateway public IP, for active-active); default 1 */
+	sim_time dpd_interval_ns; /* default 0: the preset's */
 	bool initiator;          /* the device initiates (the default); else it waits for Azure */
+	/* Where the device's own configuration differs from the connection's (pain points:
+	 * lifetime/PFS mismatch, traffic-selector mismatch, MTU black hole). 0/NULL/empty: the
+	 * device matches the connection (the default). */
+	sim_time ike_lifetime_ns;
+	sim_time sa_lifetime_ns;
+	char *pfs_group;         /* a §4 PFS name */
+	GArray *traffic_selectors; /* struct scn_prefix: the device proposes these local prefixes
+				      instead of any-to-any; default empty */
+	uint32_t mss_clamp;      /* TCP MSS clamp in bytes; default 0: none */
 };
 
 struct scn_connection {
 	struct scn_loc loc;
 	char *name;
-	char *site;              /* a scn_site name */
-	enum scn_ike_version ike;
-	char *psk;
+	char *site;              /* required: a scn_site name */
+	enum scn_ike_version ike; /* default IKEv2 */
+	char *psk;               /* default "psk-<connection name>" */
 	struct scn_policy policy;
-	bool policy_based_ts;    /* UsePolicyBasedTrafficSelectors */
+	bool policy_based_ts;    /* UsePolicyBasedTrafficSelectors; default false */
 };
 
 /* An internet path between a site (or a P2S group) and the gateway, both directions alike
@@ -97,22 +112,24 @@ struct scn_connection {
 struct scn_path {
 	struct scn_loc loc;
 	char *name;
-	char *from;              /* a site or P2S group */
-	uint64_t rate_bps, rate_down_bps;
-	sim_time delay_ns;
-	sim_time jitter_ns;
-	double loss;             /* Bernoulli */
-	double burst_loss_mean;  /* Gilbert-Elliott mean burst length in packets; 0: none */
-	uint64_t queue_bytes;
-	uint32_t mtu;
+	char *from;              /* required: "site:NAME" or "p2s:GROUP" */
+	uint64_t rate_bps;       /* toward the gateway; default 1 Gbps */
+	uint64_t rate_down_bps;  /* from the gateway; default rate_bps */
+	sim_time delay_ns;       /* one way; default 10 ms */
+	sim_time jitter_ns;      /* default 0 */
+	double loss;             /* Bernoulli, fraction; default 0 */
+	double burst_loss_mean;  /* Gilbert-Elliott mean burst length in packets; default 0: none */
+	uint64_t queue_bytes;    /* default 1 MB (1 MiB) */
+	uint32_t mtu;            /* default 1500 */
 };
 
 struct scn_p2s_group {
 	struct scn_loc loc;
 	char *name;
-	unsigned count;
-	sim_time arrive_from_ns, arrive_to_ns; /* clients connect uniformly over this window */
-	sim_time reconnect_min_ns, reconnect_max_ns; /* back-off bounds after a drop */
+	unsigned count;          /* required, >= 1 */
+	sim_time arrive_from_ns, arrive_to_ns; /* clients connect uniformly over this window;
+						  defaults 0 and arrive_from */
+	sim_time reconnect_min_ns, reconnect_max_ns; /* back-off bounds after a drop; 1 s, 60 s */
 };
 
 enum scn_flow_kind { SCN_FLOW_CBR, SCN_FLOW_POISSON, SCN_FLOW_ONOFF, SCN_FLOW_BULK };
@@ -120,12 +137,12 @@ enum scn_flow_kind { SCN_FLOW_CBR, SCN_FLOW_POISSON, SCN_FLOW_ONOFF, SCN_FLOW_BU
 struct scn_flow {
 	struct scn_loc loc;
 	char *name;
-	char *from, *to;          /* "site:NAME", "vnet", "p2s:GROUP" */
-	enum scn_flow_kind kind;
-	uint64_t rate_bps;
-	uint32_t packet_bytes;
-	sim_time start_ns, stop_ns;
-	sim_time on_ns, off_ns;
+	char *from, *to;          /* required: "site:NAME", "vnet", "p2s:GROUP" */
+	enum scn_flow_kind kind;  /* default cbr */
+	uint64_t rate_bps;        /* required except for bulk (which takes what it is given) */
+	uint32_t packet_bytes;    /* IP packet size; default 1400 */
+	sim_time start_ns, stop_ns; /* defaults 0 and the scenario's duration */
+	sim_time on_ns, off_ns;   /* onoff only, required there */
 };
 
 enum scn_fault_kind {
@@ -143,22 +160,40 @@ enum scn_fault_kind {
 struct scn_fault {
 	struct scn_loc loc;
 	char *name;
-	enum scn_fault_kind kind;
-	sim_time at_ns;
-	char *target;
-	sim_time duration_ns;
-	double value;
-	char *text;
+	enum scn_fault_kind kind; /* required */
+	sim_time at_ns;           /* required */
+	char *target;             /* required: "0"/"1" (instance), a path, a site or a connection */
+	unsigned instance;        /* the instance index for instance faults */
+	sim_time duration_ns;     /* loss-burst, device-reboot: required; instance-crash, maintenance,
+				     path-down: optional, 0 = until a recover/up fault (or instant) */
+	double value;             /* loss-burst: loss fraction; delay-change: new delay in ns */
+	char *text;               /* psk-change: the device's new PSK */
 };
 
 enum scn_cmp { SCN_LT, SCN_LE, SCN_GT, SCN_GE, SCN_EQ, SCN_NE };
+
+/* The report's metrics an expectation may name (docs/scenario-format.md):
+ *   flow.<flow>.outage        longest delivery gap of the flow, ns
+ *   flow.<flow>.throughput    mean received rate over the flow's life, bit/s
+ *   flow.<flow>.loss          lost / sent packets, fraction
+ *   tunnel.<connection>.up_at_end  1 when the connection has a tunnel up at the end, else 0
+ *   gateway.fairness          Jain's index over the flows' throughputs, 0..1 */
+enum scn_metric {
+	SCN_METRIC_FLOW_OUTAGE,
+	SCN_METRIC_FLOW_THROUGHPUT,
+	SCN_METRIC_FLOW_LOSS,
+	SCN_METRIC_TUNNEL_UP_AT_END,
+	SCN_METRIC_GATEWAY_FAIRNESS,
+};
 
 /* An expectation over the report: "<metric> <op> <value>", e.g. "flow.web.outage <= 3min" or
  * "tunnel.hq.up_at_end == true". The metric names are those of the report. */
 struct scn_expect {
 	struct scn_loc loc;
 	char *name;
-	char *metric;
+	char *metric;            /* as written: "flow.web.outage" */
+	enum scn_metric kind;
+	char *subject;           /* the flow or connection name; NULL for gateway.* */
 	enum scn_cmp cmp;
 	double value;            /* in the metric's base unit (ns, bit/s, bytes, fraction, 0/1) */
 	char *text;              /* the value as written, for the report */
@@ -166,11 +201,13 @@ struct scn_expect {
 
 struct scenario {
 	char *file;              /* the main file */
-	GPtrArray *files;        /* every file read (inheritance), owned strings */
-	char *name;
-	char *description;
-	sim_time duration_ns;
-	uint64_t seed;
+	GPtrArray *files;        /* every file read (inheritance), owned strings, main file first */
+	GPtrArray *loc_names;    /* owned strings that struct scn_loc.file points to */
+	GHashTable *key_locs;    /* "section.key" -> struct scn_loc *: where each value was set */
+	char *name;              /* default: the main file's base name without ".ini" */
+	char *description;       /* default "" */
+	sim_time duration_ns;    /* required, > 0 */
+	uint64_t seed;           /* default 1 */
 	struct scn_gateway gw;
 	GPtrArray *sites;        /* struct scn_site * */
 	GPtrArray *connections;  /* struct scn_connection * */
@@ -181,7 +218,36 @@ struct scenario {
 	GPtrArray *expects;      /* struct scn_expect * */
 };
 
+/* A new scenario with every default of this file applied and empty element lists. */
+struct scenario *scenario_new(void);
+
+/* New elements with their defaults (the caller sets names and adds them to the lists). */
+struct scn_site *scn_site_new(void);
+struct scn_connection *scn_connection_new(void);
+struct scn_path *scn_path_new(void);
+struct scn_p2s_group *scn_p2s_group_new(void);
+struct scn_flow *scn_flow_new(void);
+struct scn_fault *scn_fault_new(void);
+struct scn_expect *scn_expect_new(void);
+
+/* Where section.key was set ("site.hq", "tunnels"), else where the section began, else the
+ * main file with line 0. */
+struct scn_loc scenario_loc(const struct scenario *s, const char *section, const char *key);
+
+/* Lookups by name; NULL when absent. */
+struct scn_site *scenario_site(const struct scenario *s, const char *name);
+struct scn_connection *scenario_connection(const struct scenario *s, const char *name);
+struct scn_path *scenario_path(const struct scenario *s, const char *name);
+struct scn_p2s_group *scenario_p2s_group(const struct scenario *s, const char *name);
+struct scn_flow *scenario_flow(const struct scenario *s, const char *name);
+
+/* Names for enums, as written in scenario files. */
+const char *scn_fault_kind_name(enum scn_fault_kind k);
+const char *scn_flow_kind_name(enum scn_flow_kind k);
+const char *scn_cmp_name(enum scn_cmp c);
+
 void scenario_free(struct scenario *s);
+typedef struct scenario scenario; /* for g_autoptr(scenario) */
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(scenario, scenario_free)
 
 #endif

@@ -1,1 +1,15 @@
-# scenarios/scenarios.mk: (empty until its sources land)
+# scenarios/scenarios.mk: the scenario front end: INI reader, units, parser, Azure validation, `check`.
+noinst_LIBRARIES += scenarios/libscenario.a
+scenarios_libscenario_a_SOURCES = \
+	scenarios/scenario.h scenarios/scenario.c \
+	scenarios/ini.h scenarios/ini.c \
+	scenarios/units.h scenarios/units.c \
+	scenarios/parse.h scenarios/parse.c \
+	scenarios/validate.h scenarios/validate.c \
+	scenarios/cmd.h scenarios/cmd_check.c
+scenarios_libscenario_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
+SCENARIO_LIBS = scenarios/libscenario.a $(MODELS_LIBS) $(GLIB_LIBS)
+
+# The example scenarios (they parse and validate cleanly; tests/test_scenario checks them).
+SCENARIO_EXAMPLES = scenarios/s2s-ikev2.ini
+EXTRA_DIST += $(SCENARIO_EXAMPLES) fuzz/fuzz_scenario.c

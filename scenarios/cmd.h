@@ -1,0 +1,12 @@
+/* cmd.h: the vpnsim verbs that the scenario layer provides (main() in vpnsim.c dispatches). */
+#ifndef SCENARIOS_CMD_H
+#define SCENARIOS_CMD_H
+
+/* `vpnsim check FILE [--set section.key=value ...] [--quiet]`: parses and validates FILE.
+ * argv[0] is "check". Problems go to stderr as "file:line: error: ..." (all of them, sorted
+ * by file and line), warnings as "file:line: warning: ..."; when valid, a one-paragraph
+ * summary goes to stdout unless --quiet. Returns the exit status: 0 valid, 2 invalid scenario
+ * or command line. */
+int vpnsim_cmd_check(int argc, char **argv);
+
+#endif
