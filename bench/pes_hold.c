@@ -6,7 +6,7 @@
  * engine's, as Markdown tables. Every set must pop exactly the same sequence of (time, event id)
  * on a load (ids are given in push order, so this checks FIFO among equal times): asserted.
  *
- *   pes_hold [--reps=R] [--holds=H] [--budget=S] [--max-load=N]
+ *   pes_hold [--reps=R] [--holds=H] [--budget=S] [--max-load=N] [--only=radix8,ladder,...]
  *   pes_hold --smoke      loads 1e3 and 1e4, few holds, one run: the correctness check only */
 #include "bench/pes_alt.h"
 #include "sim/pes.h"
@@ -23,6 +23,7 @@
 
 struct pes_ops {
 	const char *name;
+	const char *short_name; /* for --only */
 	size_t size; /* of the state */
 	void (*init)(void *q, size_t hint);
 	void (*destroy)(void *q);
@@ -63,17 +64,17 @@ static bool radix2_pop(void *q, struct sim_pes_entry *out) { return alt_radix2_p
 
 enum { PES_RADIX8, PES_RADIX2, PES_HEAP2, PES_HEAP4, PES_CALQ, PES_LADDER, N_PES };
 
-static const struct pes_ops ops_radix8 = { "radix heap 8-bit (engine)", sizeof(struct sim_pes),
+static const struct pes_ops ops_radix8 = { "radix heap 8-bit (engine)", "radix8", sizeof(struct sim_pes),
 					   radix8_init, radix8_destroy, radix8_push, radix8_pop };
-static const struct pes_ops ops_radix2 = { "radix heap 1-bit", sizeof(struct alt_radix2), radix2_init,
+static const struct pes_ops ops_radix2 = { "radix heap 1-bit", "radix2", sizeof(struct alt_radix2), radix2_init,
 					   radix2_destroy, radix2_push, radix2_pop };
-static const struct pes_ops ops_heap2 = { "binary heap", sizeof(struct alt_heap), heap_init, heap_destroy,
+static const struct pes_ops ops_heap2 = { "binary heap", "heap2", sizeof(struct alt_heap), heap_init, heap_destroy,
 					  heap2_push, heap2_pop };
-static const struct pes_ops ops_heap4 = { "4-ary heap", sizeof(struct alt_heap), heap_init, heap_destroy,
+static const struct pes_ops ops_heap4 = { "4-ary heap", "heap4", sizeof(struct alt_heap), heap_init, heap_destroy,
 					  heap4_push, heap4_pop };
-static const struct pes_ops ops_calq = { "calendar queue", sizeof(struct alt_calq), calq_init, calq_destroy,
+static const struct pes_ops ops_calq = { "calendar queue", "calendar", sizeof(struct alt_calq), calq_init, calq_destroy,
 					 calq_push, calq_pop };
-static const struct pes_ops ops_ladder = { "ladder queue", sizeof(struct alt_ladder), ladder_init,
+static const struct pes_ops ops_ladder = { "ladder queue", "ladder", sizeof(struct alt_ladder), ladder_init,
 					   ladder_destroy, ladder_push, ladder_pop };
 
 /* ---- increment distributions (ns) ---- */
@@ -217,12 +218,21 @@ static int cmp_double(const void *a, const void *b)
 }
 
 struct opts {
+	const char *only; /* comma-separated short names, or NULL for every set */
 	int reps;
 	uint64_t holds;
 	double budget_s;
 	size_t max_load;
 	bool smoke;
 };
+
+static bool selected(const struct opts *o, int p)
+{
+	if (!o->only || p == PES_RADIX8) /* the engine's is the reference */
+		return true;
+	g_auto(GStrv) names = g_strsplit(o->only, ",", -1);
+	return g_strv_contains((const gchar *const *)names, pes[p].ops->short_name);
+}
 
 /* Measures every set on one (load, distribution); checks they all popped the same sequence.
  * med[p] is the median ns/hold, INFINITY when set p did not finish within the budget. Returns
@@ -245,7 +255,7 @@ static int measure(const struct opts *o, size_t load, enum dist d, double med[N_
 	/* Interleaved: rep-major, so a slow patch of the machine hits every set alike. */
 	for (int rep = 0; rep < o->reps; rep++) {
 		for (int p = 0; p < N_PES; p++) {
-			if (dnf[p])
+			if (dnf[p] || !selected(o, p))
 				continue;
 			struct hold_result res = pes[p].run(&cfg);
 			runs[p][rep] = res.ns_per_hold;
@@ -266,6 +276,10 @@ static int measure(const struct opts *o, size_t load, enum dist d, double med[N_
 		}
 	}
 	for (int p = 0; p < N_PES; p++) {
+		if (!selected(o, p)) {
+			med[p] = lower[p] = NAN;
+			continue;
+		}
 		if (dnf[p]) {
 			med[p] = INFINITY;
 			continue;
@@ -285,11 +299,13 @@ static const char *flag(const char *a, const char *name)
 
 int main(int argc, char **argv)
 {
-	struct opts o = { 5, 1000000, 10.0, 1000000, false };
+	struct opts o = { NULL, 5, 1000000, 10.0, 1000000, false };
 	for (int i = 1; i < argc; i++) {
 		const char *v;
 		if (strcmp(argv[i], "--smoke") == 0) {
-			o = (struct opts){ 1, 20000, 10.0, 10000, true };
+			o = (struct opts){ NULL, 1, 20000, 10.0, 10000, true };
+		} else if ((v = flag(argv[i], "--only"))) {
+			o.only = v;
 		} else if ((v = flag(argv[i], "--reps"))) {
 			o.reps = atoi(v);
 		} else if ((v = flag(argv[i], "--holds"))) {
@@ -325,7 +341,9 @@ int main(int argc, char **argv)
 			bad += measure(&o, load, (enum dist)d, med, lower, &not_done);
 			printf("| %zu |", load);
 			for (int p = 0; p < N_PES; p++) {
-				if (isinf(med[p]) && isinf(lower[p]))
+				if (isnan(med[p]))
+					printf(" - |");
+				else if (isinf(med[p]) && isinf(lower[p]))
 					printf(" not done (filling took > %.0f s) |", o.budget_s);
 				else if (isinf(med[p]))
 					printf(" > %.0f (> %.0fx) |", lower[p], lower[p] / med[PES_RADIX8]);

@@ -36,7 +36,7 @@ struct sim_pes_entry {
 
 /* Buckets are FIFO chains of fixed-size chunks taken from one free list, so the room the set
  * holds follows the number of pending entries, not the sum of every bucket's high-water mark. */
-#define SIM_PES_CHUNK 32
+#define SIM_PES_CHUNK 64
 
 struct sim_pes_chunk {
 	struct sim_pes_chunk *next; /* in its bucket, or in the free list */
@@ -116,12 +116,14 @@ static inline bool sim_pes_pop_le(struct sim_pes *q, uint64_t limit, struct sim_
 	if (__builtin_expect(q->summary == 0, 0))
 		return false;
 	unsigned bi = sim_pes_lowest(q);
-	if (bi >= SIM_PES_DIGITS) {
+	struct sim_pes_bucket *b = &q->b[bi];
+	/* Above level 0, a bucket of one entry holds the minimum: take it without moving it. */
+	if (bi >= SIM_PES_DIGITS && !(b->head == b->tail && b->tail_n == 1)) {
 		if (!sim_pes_spill(q, bi, limit))
 			return false;
 		bi = sim_pes_lowest(q);
+		b = &q->b[bi];
 	}
-	struct sim_pes_bucket *b = &q->b[bi];
 	const struct sim_pes_entry *e = &b->head->v[b->head_i];
 	if (e->key > limit)
 		return false;
