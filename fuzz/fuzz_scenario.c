@@ -14,6 +14,7 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+unsigned fuzz_scenario_run(const uint8_t *data, size_t size, const char *const *sets, size_t n_sets);
 
 static void must(bool cond, const char *what)
 {
@@ -31,7 +32,9 @@ static unsigned count_lines(const uint8_t *data, size_t size)
 	return n;
 }
 
-static void one(const uint8_t *data, size_t size, const char *const *sets, size_t n_sets)
+/* Runs one input (with the given overrides) through parse and validate, checks the
+ * diagnostics' invariants, and returns the number of errors. */
+unsigned fuzz_scenario_run(const uint8_t *data, size_t size, const char *const *sets, size_t n_sets)
 {
 	struct scn_parse_opts o = { .sets = sets, .n_sets = n_sets, .no_extends = true };
 	struct scn_diags d;
@@ -47,19 +50,22 @@ static void one(const uint8_t *data, size_t size, const char *const *sets, size_
 		must(g->msg && g->msg[0], "message has text");
 		if (strcmp(g->file, "fuzz.ini") == 0)
 			must(g->line <= lines, "line within the input");
+		else
+			must(strcmp(g->file, "--set") == 0 && g->line >= 1 && g->line <= n_sets, "--set line");
 		char *f = scn_diag_format(g);
 		must(strlen(f) > strlen(g->file), "formatted");
-		free(f);
+		g_free(f);
 	}
 	must(errors == d.errors, "error count");
 	scenario_free(s);
 	scn_diags_clear(&d);
+	return errors;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	one(data, size, NULL, 0);
+	fuzz_scenario_run(data, size, NULL, 0);
 	static const char *const sets[] = { "gateway.mode=active-active", "site.hq.tunnels=2" };
-	one(data, size, sets, G_N_ELEMENTS(sets));
+	fuzz_scenario_run(data, size, sets, G_N_ELEMENTS(sets));
 	return 0;
 }

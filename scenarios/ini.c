@@ -226,6 +226,7 @@ struct reader {
 	struct scn_loc loc;
 	GHashTable *seen_sections; /* name -> line (GUINT_TO_POINTER) */
 	GHashTable *seen_keys;     /* key -> line, for the current section */
+	bool had_header;           /* a '[' line was seen, valid or not */
 };
 
 static void read_section(struct reader *r, const char *p, const char *end)
@@ -299,7 +300,7 @@ static void read_entry(struct reader *r, const char *p, const char *end)
 	g_autofree char *key = g_strndup(p, (size_t)(kb - p));
 	g_autofree char *value = g_strndup(v, (size_t)(ve - v));
 	if (!r->cur) {
-		if (r->doc->sections->len == 0)
+		if (!r->had_header)
 			scn_diag_add(r->d, SCN_ERROR, r->loc, "%s: key before the first section (expected a section header like '[scenario]')",
 				     key);
 		return; /* or inside a section whose header was refused (already reported) */
@@ -341,6 +342,7 @@ void ini_parse(struct ini_doc *doc, const char *file, const char *buf, size_t le
 				/* blank or comment */
 			} else if (*p == '[') {
 				read_section(&r, p, e);
+				r.had_header = true;
 			} else {
 				read_entry(&r, p, e);
 			}

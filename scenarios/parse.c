@@ -232,6 +232,7 @@ struct parse {
 	const struct scn_parse_opts *o;
 	struct ini_doc doc;
 	GPtrArray *stack; /* canonical paths being read (cycle detection) */
+	GHashTable *failed; /* "section.key" whose value was refused (reported once, not re-checked) */
 };
 
 static void key_loc(struct parse *p, const char *section, const char *key, struct scn_loc loc)
@@ -539,7 +540,8 @@ static void parse_keys(struct parse *p, const struct ini_section *sec, const str
 		key_loc(p, sec->name, e->key, e->loc);
 		if (keys == scenario_keys && strcmp(e->key, "extends") == 0)
 			continue; /* handled by inheritance */
-		parse_value(p, sec, e, k, base);
+		if (!parse_value(p, sec, e, k, base))
+			g_hash_table_add(p->failed, g_strdup_printf("%s.%s", sec->name, e->key));
 	}
 	for (const struct key_spec *k = keys; k->key; k++)
 		if (k->required && !ini_find_entry(sec, k->key))
@@ -549,6 +551,16 @@ static void parse_keys(struct parse *p, const struct ini_section *sec, const str
 static bool has(const struct ini_section *sec, const char *key)
 {
 	return ini_find_entry(sec, key) != NULL;
+}
+
+/* The entry for key when it is present and its value was accepted, else NULL. */
+static const struct ini_entry *good(struct parse *p, const struct ini_section *sec, const char *key)
+{
+	const struct ini_entry *e = ini_find_entry(sec, key);
+	if (!e)
+		return NULL;
+	g_autofree char *k = g_strdup_printf("%s.%s", sec->name, key);
+	return g_hash_table_contains(p->failed, k) ? NULL : e;
 }
 
 /* ---- per-kind rules about the form of an element ---- */
@@ -592,12 +604,11 @@ static void flow_post(struct parse *p, const struct ini_section *sec, struct scn
 				     "[%s] %s: applies only to kind onoff, this flow is %s", sec->name, timing[i],
 				     scn_flow_kind_name(f->kind));
 	}
-	if (onoff && has(sec, "on") && f->on_ns == 0)
-		scn_diag_add(p->d, SCN_ERROR, ini_find_entry(sec, "on")->loc, "[%s] on: expected a duration > 0, found '%s'",
-			     sec->name, ini_find_entry(sec, "on")->value);
-	if (f->kind != SCN_FLOW_BULK && has(sec, "rate") && f->rate_bps == 0)
-		scn_diag_add(p->d, SCN_ERROR, ini_find_entry(sec, "rate")->loc, "[%s] rate: expected a rate > 0, found '%s'",
-			     sec->name, ini_find_entry(sec, "rate")->value);
+	const struct ini_entry *e;
+	if (onoff && (e = good(p, sec, "on")) && f->on_ns == 0)
+		scn_diag_add(p->d, SCN_ERROR, e->loc, "[%s] on: expected a duration > 0, found '%s'", sec->name, e->value);
+	if (f->kind != SCN_FLOW_BULK && (e = good(p, sec, "rate")) && f->rate_bps == 0)
+		scn_diag_add(p->d, SCN_ERROR, e->loc, "[%s] rate: expected a rate > 0, found '%s'", sec->name, e->value);
 }
 
 static void path_post(struct parse *p, const struct ini_section *sec, struct scn_path *x)
@@ -610,11 +621,11 @@ static void path_post(struct parse *p, const struct ini_section *sec, struct scn
 			     sec->name);
 	const char *const rates[] = { "rate", "rate_down" };
 	for (unsigned i = 0; i < 2; i++) {
-		const struct ini_entry *e = ini_find_entry(sec, rates[i]);
+		const struct ini_entry *e = good(p, sec, rates[i]);
 		if (e && (i == 0 ? x->rate_bps : x->rate_down_bps) == 0)
 			scn_diag_add(p->d, SCN_ERROR, e->loc, "[%s] %s: expected a rate > 0, found '%s'", sec->name, rates[i], e->value);
 	}
-	if (has(sec, "burst_loss_mean") && x->burst_loss_mean != 0 && x->burst_loss_mean < 1)
+	if (good(p, sec, "burst_loss_mean") && x->burst_loss_mean != 0 && x->burst_loss_mean < 1)
 		scn_diag_add(p->d, SCN_ERROR, ini_find_entry(sec, "burst_loss_mean")->loc,
 			     "[%s] burst_loss_mean: expected 0 (no bursts) or a mean burst length >= 1 packet, found '%s'",
 			     sec->name, ini_find_entry(sec, "burst_loss_mean")->value);
@@ -665,7 +676,7 @@ static void fault_post(struct parse *p, const struct ini_section *sec, struct sc
 		f->value = (double)f->duration_ns;
 		f->duration_ns = 0;
 	}
-	if ((f->kind == SCN_FAULT_LOSS_BURST || f->kind == SCN_FAULT_DEVICE_REBOOT) && has(sec, "duration") &&
+	if ((f->kind == SCN_FAULT_LOSS_BURST || f->kind == SCN_FAULT_DEVICE_REBOOT) && good(p, sec, "duration") &&
 	    f->duration_ns == 0)
 		scn_diag_add(p->d, SCN_ERROR, ini_find_entry(sec, "duration")->loc,
 			     "[%s] duration: expected a duration > 0, found '%s'", sec->name, ini_find_entry(sec, "duration")->value);
@@ -682,24 +693,27 @@ static void fault_post(struct parse *p, const struct ini_section *sec, struct sc
 
 /* ---- expectations ---- */
 
-static const char *const metric_names[] = { "outage", "throughput", "loss", "up_at_end", "fairness", NULL };
-
-static bool parse_metric(const char *m, struct scn_expect *x, const char **detail)
+/* Recognises a metric name; otherwise *sugg may receive the closest valid spelling. */
+static bool parse_metric(const char *m, struct scn_expect *x, char **sugg)
 {
+	static const char *const flow_m[] = { "outage", "throughput", "loss", NULL };
+	static const enum scn_metric flow_k[] = { SCN_METRIC_FLOW_OUTAGE, SCN_METRIC_FLOW_THROUGHPUT, SCN_METRIC_FLOW_LOSS };
+	static const char *const tunnel_m[] = { "up_at_end", NULL };
+	static const char *const gw_m[] = { "fairness", NULL };
 	g_auto(GStrv) parts = g_strsplit(m, ".", -1);
 	unsigned n = g_strv_length(parts);
-	*detail = NULL;
+	*sugg = NULL;
 	if (n == 3 && strcmp(parts[0], "flow") == 0 && ident_ok(parts[1])) {
-		const char *const fm[] = { "outage", "throughput", "loss", NULL };
-		const enum scn_metric km[] = { SCN_METRIC_FLOW_OUTAGE, SCN_METRIC_FLOW_THROUGHPUT, SCN_METRIC_FLOW_LOSS };
-		for (unsigned i = 0; fm[i]; i++) {
-			if (strcmp(parts[2], fm[i]) == 0) {
-				x->kind = km[i];
+		for (unsigned i = 0; flow_m[i]; i++) {
+			if (strcmp(parts[2], flow_m[i]) == 0) {
+				x->kind = flow_k[i];
 				x->subject = g_strdup(parts[1]);
 				return true;
 			}
 		}
-		*detail = scn_did_you_mean(parts[2], fm);
+		const char *b = scn_did_you_mean(parts[2], flow_m);
+		if (b)
+			*sugg = g_strdup_printf("flow.%s.%s", parts[1], b);
 		return false;
 	}
 	if (n == 3 && strcmp(parts[0], "tunnel") == 0 && ident_ok(parts[1])) {
@@ -708,8 +722,8 @@ static bool parse_metric(const char *m, struct scn_expect *x, const char **detai
 			x->subject = g_strdup(parts[1]);
 			return true;
 		}
-		if (scn_edit_distance(parts[2], "up_at_end") <= 2)
-			*detail = "up_at_end";
+		if (scn_did_you_mean(parts[2], tunnel_m))
+			*sugg = g_strdup_printf("tunnel.%s.up_at_end", parts[1]);
 		return false;
 	}
 	if (n == 2 && strcmp(parts[0], "gateway") == 0) {
@@ -717,12 +731,16 @@ static bool parse_metric(const char *m, struct scn_expect *x, const char **detai
 			x->kind = SCN_METRIC_GATEWAY_FAIRNESS;
 			return true;
 		}
-		if (scn_edit_distance(parts[1], "fairness") <= 2)
-			*detail = "fairness";
+		if (scn_did_you_mean(parts[1], gw_m))
+			*sugg = g_strdup("gateway.fairness");
 		return false;
 	}
-	if (n >= 2)
-		*detail = scn_did_you_mean(parts[n - 1], metric_names);
+	static const char *const prefixes[] = { "flow", "tunnel", "gateway", NULL };
+	const char *b = n >= 2 ? scn_did_you_mean(parts[0], prefixes) : NULL;
+	if (b && n == 3 && strcmp(b, "gateway") != 0)
+		*sugg = g_strdup_printf("%s.%s.%s", b, parts[1], parts[2]);
+	else if (b && n == 2 && strcmp(b, "gateway") == 0)
+		*sugg = g_strdup_printf("gateway.%s", parts[1]);
 	return false;
 }
 
@@ -761,7 +779,7 @@ static void parse_expect(struct parse *p, const struct ini_section *sec, const s
 	x->metric = g_strdup(metric);
 	x->cmp = ops[found].cmp;
 	x->text = g_strdup(s);
-	const char *sugg = NULL;
+	g_autofree char *sugg = NULL;
 	if (!parse_metric(metric, x, &sugg)) {
 		static const char exp_metric[] =
 			"a metric flow.NAME.outage, flow.NAME.throughput, flow.NAME.loss, tunnel.NAME.up_at_end or gateway.fairness";
@@ -996,7 +1014,7 @@ static void finish(struct parse *p)
 		s->name = g_strdup(base);
 	}
 	const struct ini_section *sc = ini_find_section(&p->doc, "scenario");
-	if (sc && has(sc, "duration") && s->duration_ns == 0)
+	if (sc && good(p, sc, "duration") && s->duration_ns == 0)
 		scn_diag_add(p->d, SCN_ERROR, ini_find_entry(sc, "duration")->loc,
 			     "[scenario] duration: expected a duration > 0, found '%s'", ini_find_entry(sc, "duration")->value);
 	g_ptr_array_sort(s->faults, fault_cmp);
@@ -1010,7 +1028,8 @@ static bool read_doc(struct parse *p, const char *file, const char *buf, size_t 
 static bool read_parent(struct parse *p, const char *from, const struct ini_entry *e, struct ini_doc *out, unsigned depth)
 {
 	g_autofree char *dir = g_path_get_dirname(from);
-	g_autofree char *path = g_path_is_absolute(e->value) ? g_strdup(e->value) : g_build_filename(dir, e->value, NULL);
+	g_autofree char *path = g_path_is_absolute(e->value) || strcmp(dir, ".") == 0 ? g_strdup(e->value)
+										     : g_build_filename(dir, e->value, NULL);
 	g_autofree char *canon = g_canonicalize_filename(path, NULL);
 	for (guint i = 0; i < p->stack->len; i++) {
 		if (strcmp(p->stack->pdata[i], canon) == 0) {
@@ -1111,6 +1130,7 @@ static struct scenario *parse_from(const char *file, const char *buf, size_t len
 	p.s = scenario_new();
 	p.s->file = g_strdup(file);
 	p.stack = g_ptr_array_new_with_free_func(g_free);
+	p.failed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	ini_doc_init(&p.doc);
 	read_doc(&p, file, buf, len, &p.doc, 0);
 	for (size_t i = 0; i < p.o->n_sets; i++)
@@ -1122,6 +1142,7 @@ static struct scenario *parse_from(const char *file, const char *buf, size_t len
 	finish(&p);
 	ini_doc_clear(&p.doc);
 	g_ptr_array_unref(p.stack);
+	g_hash_table_unref(p.failed);
 	return p.s;
 }
 

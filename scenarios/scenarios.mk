@@ -11,5 +11,5 @@ scenarios_libscenario_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
 SCENARIO_LIBS = scenarios/libscenario.a $(MODELS_LIBS) $(GLIB_LIBS)
 
 # The example scenarios (they parse and validate cleanly; tests/test_scenario checks them).
-SCENARIO_EXAMPLES = scenarios/s2s-ikev2.ini
+SCENARIO_EXAMPLES = scenarios/s2s-ikev2.ini scenarios/active-active-failover.ini scenarios/multisite-vpngw2.ini
 EXTRA_DIST += $(SCENARIO_EXAMPLES) fuzz/fuzz_scenario.c
