@@ -5,3 +5,10 @@ TESTS += tests/test_ike_sa
 tests_test_ike_sa_SOURCES = tests/test_ike_sa.c tests/ike_pair.h tests/ike_pair.c
 tests_test_ike_sa_CFLAGS = $(TEST_CFLAGS) $(CRYPTO_CFLAGS)
 tests_test_ike_sa_LDADD = $(IKE_LIBS) $(ESP_LIBS) $(CUNIT_LIBS)
+
+check_PROGRAMS += tests/ike_pcap_writer
+TESTS += tests/test_ike_pcap.sh
+EXTRA_DIST += tests/test_ike_pcap.sh
+tests_ike_pcap_writer_SOURCES = tests/ike_pcap_writer.c tests/ike_pair.h tests/ike_pair.c
+tests_ike_pcap_writer_CFLAGS = $(TEST_CFLAGS) $(CRYPTO_CFLAGS)
+tests_ike_pcap_writer_LDADD = $(IKE_LIBS) $(SIM_LIBS)
