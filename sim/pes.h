@@ -8,10 +8,11 @@
  * one, and at one level a lower digit means a smaller key; a level-0 bucket holds one key value.
  * A push is O(1) (an append). A pop takes the front of the lowest level-0 bucket; when level 0
  * is empty it first spills the lowest bucket of the lowest level into lower levels relative to
- * that bucket's minimum, so an entry moves at most 7 times and for delays of about a millisecond
- * in nanoseconds two or three times. Equal keys always share a bucket and moves keep their order,
- * so equal timestamps leave in insertion order. docs/performance.md compares it with binary and
- * 4-ary heaps and a calendar queue (bench/pes_hold). */
+ * that bucket's minimum (a bucket of one entry is popped directly), so an entry moves at most 7
+ * times and for delays of about a millisecond in nanoseconds about twice. Equal keys always share
+ * a bucket and moves keep their order, so equal timestamps leave in insertion order.
+ * docs/performance.md compares it with binary and 4-ary heaps, a calendar queue, a ladder queue
+ * and a 1-bit radix heap (bench/pes_hold). */
 #ifndef SIM_PES_H
 #define SIM_PES_H
 

@@ -32,7 +32,8 @@ struct sim {
 	size_t cancelled_in_set; /* cancelled entries still in the set */
 	struct sim_pes pes;      /* the events themselves, by value */
 	/* Cancellation slots: one per event in the set. slot_gen[s] is odd while its event is
-	 * pending and even once it ran or was cancelled; a handle is (generation << 32 | s + 1). */
+	 * pending and even once it ran or was cancelled; a handle is (generation << 32 | s + 1).
+	 * (A generation wraps after 2^31 reuses of one slot: a handle kept that long may alias.) */
 	uint32_t *slot_gen;
 	uint32_t *free_slots; /* a stack of free slots: the one freed last is reused first */
 	uint32_t n_free;
