@@ -26,11 +26,59 @@ static void pkt_from_buf(struct sim_pkt *p, const struct esp_buf *b)
 	p->len = (uint32_t)b->len;
 }
 
+/* ---- capacity stages ----
+ * A packet waiting in a processor carries in pkt->user where it is going: bit 63 set for
+ * inbound, bit 62 set once it passed the tunnel's own stage, the tunnel index below. */
+
+#define TAG_IN (UINT64_C(1) << 63)
+#define TAG_TUNNEL_STAGE (UINT64_C(1) << 62)
+#define TAG_NODE_STAGE (UINT64_C(1) << 61)
+
+static void encap_send(struct ipsec_tunnel *t, struct sim_pkt *pkt);
+static void decap_deliver(struct ipsec_node *in, struct sim_pkt *pkt);
+
+/* Sends pkt through the stages it has not passed yet, then to its last step. A processor that
+ * drops it (full queue) counts the drop. */
+static void advance(struct ipsec_node *in, struct ipsec_tunnel *t, struct sim_pkt *pkt)
+{
+	if (t && t->cap && !(pkt->user & TAG_TUNNEL_STAGE)) {
+		pkt->user |= TAG_TUNNEL_STAGE;
+		cap_server_submit(t->cap, pkt);
+		return;
+	}
+	if (in->cap && !(pkt->user & TAG_NODE_STAGE)) {
+		pkt->user |= TAG_NODE_STAGE;
+		cap_server_submit(in->cap, pkt);
+		return;
+	}
+	if (pkt->user & TAG_IN)
+		decap_deliver(in, pkt);
+	else
+		encap_send(t, pkt);
+}
+
+void ipsec_cap_done(void *ctx, struct sim_pkt *pkt)
+{
+	struct ipsec_node *in = ctx;
+	uint32_t idx = (uint32_t)pkt->user;
+	struct ipsec_tunnel *t = idx < in->tunnels->len ? in->tunnels->pdata[idx] : NULL;
+	advance(in, t, pkt);
+}
+
+void ipsec_node_set_capacity(struct ipsec_node *in, struct cap_server *cap)
+{
+	in->cap = cap;
+}
+
+void ipsec_tunnel_set_capacity(struct ipsec_tunnel *t, struct cap_server *cap)
+{
+	t->cap = cap;
+}
+
 /* ---- output ---- */
 
-static void tunnel_output(struct sim_iface *iface, struct sim_pkt *pkt, void *ctx)
+static void encap_send(struct ipsec_tunnel *t, struct sim_pkt *pkt)
 {
-	struct ipsec_tunnel *t = ctx;
 	struct sim_node *n = t->in->node;
 	if (!t->out_sa) {
 		(*t->c_tx_drop_no_sa)++;
@@ -49,14 +97,24 @@ static void tunnel_output(struct sim_iface *iface, struct sim_pkt *pkt, void *ct
 	sim_node_send_ip(n, pkt); /* the outer packet: routed like any other (drops counted there) */
 }
 
+static void tunnel_output(struct sim_iface *iface, struct sim_pkt *pkt, void *ctx)
+{
+	struct ipsec_tunnel *t = ctx;
+	if (!t->out_sa) { /* no SA: drop before spending capacity on it */
+		(*t->c_tx_drop_no_sa)++;
+		sim_pkt_free(pkt);
+		return;
+	}
+	pkt->user = t->index;
+	advance(t->in, t, pkt);
+}
+
 /* ---- input ---- */
 
-static void esp_input(struct ipsec_node *in, struct sim_pkt *pkt, const struct sim_rx_info *info)
+static void decap_deliver(struct ipsec_node *in, struct sim_pkt *pkt)
 {
-	sim_pkt_push(pkt, info->hdr_bytes); /* back to the outer IPv4 header */
 	struct esp_buf b = buf_of(pkt);
 	struct esp_sa *sa = NULL;
-	(*in->c_rx_esp)++;
 	enum esp_verdict v = esp_db_decap(in->db, &b, sim_net_now(in->node->net), &sa);
 	if (v != ESP_OK) {
 		(*in->c_rx_drop[v])++;
@@ -68,6 +126,23 @@ static void esp_input(struct ipsec_node *in, struct sim_pkt *pkt, const struct s
 	struct ipsec_in *e = g_hash_table_lookup(in->in_sas, GUINT_TO_POINTER(spi));
 	(*e->tunnel->c_rx_packets)++;
 	sim_node_input(in->node, pkt, e->tunnel->iface);
+}
+
+static void esp_input(struct ipsec_node *in, struct sim_pkt *pkt, const struct sim_rx_info *info)
+{
+	sim_pkt_push(pkt, info->hdr_bytes); /* back to the outer IPv4 header */
+	(*in->c_rx_esp)++;
+	/* Which tunnel's core serves it: the SPI says (a cheap look, no crypto yet). */
+	struct ipsec_tunnel *t = NULL;
+	struct esp_buf b = buf_of(pkt);
+	uint32_t spi, dst;
+	size_t off;
+	if (esp_peek(&b, &spi, &dst, &off) == ESP_OK) {
+		struct ipsec_in *e = g_hash_table_lookup(in->in_sas, GUINT_TO_POINTER(spi));
+		t = e ? e->tunnel : NULL;
+	}
+	pkt->user = TAG_IN | (t ? t->index : UINT32_MAX);
+	advance(in, t, pkt);
 }
 
 static void proto_esp_rx(struct sim_node *node, struct sim_pkt *pkt, const struct sim_rx_info *info, void *ctx)
@@ -100,10 +175,7 @@ static void udp4500_rx(struct sim_node *node, struct sim_pkt *pkt, const struct 
 		return;
 	}
 	if (pkt->len >= 4 && d[0] == 0 && d[1] == 0 && d[2] == 0 && d[3] == 0) {
-		sim_pkt_pull(pkt, 4); /* non-ESP marker: an IKE message follows */
-		struct sim_rx_info ike = *info;
-		ike.hdr_bytes += 4;
-		ike_deliver(in, pkt, &ike);
+		ike_deliver(in, pkt, info); /* non-ESP marker: an IKE message follows */
 		return;
 	}
 	esp_input(in, pkt, info);
@@ -170,6 +242,7 @@ struct ipsec_tunnel *ipsec_tunnel_new(struct ipsec_node *in, const char *name, u
 	const char *node = in->node->name;
 	struct ipsec_tunnel *t = g_new0(struct ipsec_tunnel, 1);
 	t->in = in;
+	t->index = in->tunnels->len;
 	t->name = g_strdup(name);
 	t->iface = sim_node_add_iface(in->node, addr, plen, mtu);
 	sim_iface_set_output(t->iface, tunnel_output, t);
@@ -216,15 +289,11 @@ enum sim_drop ipsec_node_send_ike(struct ipsec_node *in, uint32_t src, uint16_t 
 				  const uint8_t *data, size_t len)
 {
 	struct sim_pkt *p = sim_net_pkt(in->node->net);
-	bool marker = sport != IPSEC_IKE_PORT && dport != IPSEC_IKE_PORT;
-	size_t room = sim_pkt_tailroom(p);
-	if (len + (marker ? 4 : 0) > room) {
+	if (len > sim_pkt_tailroom(p)) {
 		sim_node_count_drop(in->node, SIM_DROP_MALFORMED);
 		sim_pkt_free(p);
 		return SIM_DROP_MALFORMED;
 	}
-	if (marker)
-		memset(sim_pkt_put(p, 4), 0, 4);
 	memcpy(sim_pkt_put(p, (uint32_t)len), data, len);
 	return sim_node_send_udp(in->node, src, sport, dst, dport, p);
 }

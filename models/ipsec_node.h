@@ -11,6 +11,7 @@
 
 #include <glib.h>
 
+#include "models/capacity.h"
 #include "models/ipsec/esp.h"
 #include "sim/net.h"
 
@@ -24,15 +25,18 @@ struct ipsec_node;
  * tunnel. */
 struct ipsec_tunnel {
 	struct ipsec_node *in;
+	uint32_t index;            /* in in->tunnels */
 	char *name;
+	struct cap_server *cap;    /* this tunnel's own core (NULL: none), before the node's */
 	struct sim_iface *iface;
 	struct esp_sa *out_sa;     /* owned; NULL: packets are dropped (no SA) */
 	uint64_t *c_tx_packets, *c_tx_drop_no_sa, *c_rx_packets;
 	uint64_t *c_tx_drop[ESP_VERDICT_COUNT];
 };
 
-/* Where IKE datagrams go: pkt's data is the IKE message (after UDP, and after the non-ESP
- * marker on port 4500); the handler owns pkt. */
+/* Where IKE datagrams go: pkt's data is the UDP payload as received: the IKE message, preceded
+ * by the 4-byte non-ESP marker on port 4500 (RFC 3948), as models/ipsec/ike.h expects it. The
+ * handler owns pkt. */
 typedef void (*ipsec_ike_rx_fn)(void *ctx, struct sim_pkt *pkt, const struct sim_rx_info *info);
 
 struct ipsec_node {
@@ -42,6 +46,7 @@ struct ipsec_node {
 	GPtrArray *tunnels;  /* struct ipsec_tunnel *, owned */
 	ipsec_ike_rx_fn ike_rx;
 	void *ike_ctx;
+	struct cap_server *cap;    /* the node's processor shared by all tunnels (NULL: none) */
 	uint64_t *c_rx_esp, *c_rx_natt_keepalive, *c_rx_ike_no_handler;
 	uint64_t *c_rx_drop[ESP_VERDICT_COUNT];
 };
@@ -57,6 +62,14 @@ void ipsec_node_set_ike_handler(struct ipsec_node *in, ipsec_ike_rx_fn fn, void 
 struct ipsec_tunnel *ipsec_tunnel_new(struct ipsec_node *in, const char *name, uint32_t addr, unsigned plen,
 				      uint32_t mtu);
 
+/* Capacity. Packets a node encrypts or decrypts can be made to pass through processors first:
+ * the tunnel's own (per-tunnel core, both directions) and then the node's (shared by every
+ * tunnel). Each is a struct cap_server the caller owns, initialised with ipsec_cap_done as its
+ * done function and the ipsec_node as its context. NULL removes the stage. */
+void ipsec_node_set_capacity(struct ipsec_node *in, struct cap_server *cap);
+void ipsec_tunnel_set_capacity(struct ipsec_tunnel *t, struct cap_server *cap);
+void ipsec_cap_done(void *ctx, struct sim_pkt *pkt);
+
 /* Makes sa (outbound) the tunnel's SA, freeing the previous one. sa may be NULL. */
 void ipsec_tunnel_set_out_sa(struct ipsec_tunnel *t, struct esp_sa *sa);
 
@@ -70,8 +83,8 @@ bool ipsec_node_del_in_sa(struct ipsec_node *in, uint32_t spi);
 /* The inbound SA with this SPI, or NULL. */
 struct esp_sa *ipsec_node_in_sa(const struct ipsec_node *in, uint32_t spi);
 
-/* Sends an IKE message from local (addr, port) to remote: UDP, with the non-ESP marker when
- * either port is not 500 (RFC 3948 as charon applies it). Copies data. */
+/* Sends a UDP datagram for IKE from local (addr, port) to remote. data is the UDP payload
+ * exactly as ike.h produces it (with the non-ESP marker on a non-500 port pair). Copies data. */
 enum sim_drop ipsec_node_send_ike(struct ipsec_node *in, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
 				  const uint8_t *data, size_t len);
 

@@ -4,6 +4,7 @@ models_libmodels_a_SOURCES = \
 	models/traffic.h models/traffic.c \
 	models/azure_sku.h models/azure_sku.c \
 	models/ipsec_node.h models/ipsec_node.c \
-	models/capacity.h models/capacity.c
+	models/capacity.h models/capacity.c \
+	models/ike_node.h models/ike_node.c
 models_libmodels_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(CRYPTO_CFLAGS)
-MODELS_LIBS = models/libmodels.a $(ESP_LIBS) $(SIM_LIBS)
+MODELS_LIBS = models/libmodels.a $(IKE_LIBS) $(ESP_LIBS) $(SIM_LIBS)

@@ -222,6 +222,34 @@ static void test_missing_sas(void)
 	topo_destroy(&t);
 }
 
+/* A gateway CPU of 10 Mbit/s shared by the tunnel: 20 Mbit/s offered, about 10 delivered, the
+ * rest dropped at the processor's queue; decryption on the far side is not limited. */
+static void test_capacity_stage(void)
+{
+	struct topo t;
+	topo_init(&t, false, 1400);
+	struct cap_server cpu, core;
+	cap_server_init(&cpu, &t.sim, &t.net.stats, "siteGW", 10000000, 0, 20000, ipsec_cap_done, &t.is);
+	cap_server_init(&core, &t.sim, &t.net.stats, "siteGW-core", 50000000, 100000, 20000, ipsec_cap_done, &t.is);
+	ipsec_node_set_capacity(&t.is, &cpu);
+	ipsec_tunnel_set_capacity(t.ts, &core);
+	struct traffic_flow_cfg c = { .name = "load", .kind = TRAFFIC_CBR, .src = t.ha, .dst = t.hb, .sport = 4000,
+				      .dport = 5000, .pkt_bytes = 1000, .rate_bps = 20000000, .stop_ns = sim_s(1) };
+	struct traffic_flow *f = traffic_add_flow(&t.tr, &c, NULL);
+	sim_run_until(&t.sim, sim_s(2));
+	CU_ASSERT_EQUAL(*f->c_tx_packets, 2500);
+	/* 10 Mbit/s of 1000-byte inner packets: 1250 per second, plus what the queue held */
+	CU_ASSERT_TRUE(*f->c_rx_packets >= 1250 && *f->c_rx_packets <= 1250 + 21);
+	CU_ASSERT_EQUAL(sim_stats_get(&t.net.stats, "cap/siteGW-core/packets"), 2500);
+	CU_ASSERT_EQUAL(sim_stats_get(&t.net.stats, "cap/siteGW/packets"), *f->c_rx_packets);
+	CU_ASSERT_EQUAL(sim_stats_get(&t.net.stats, "cap/siteGW/drop_queue"), 2500 - *f->c_rx_packets);
+	/* queueing shows as delay: the last packets waited for a full queue (20 KB at 10 Mbit/s) */
+	CU_ASSERT_TRUE(f->delay_max > f->delay_min + sim_ms(15));
+	topo_destroy(&t);
+	cap_server_destroy(&cpu);
+	cap_server_destroy(&core);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -229,6 +257,7 @@ int main(void)
 		{ "the same with UDP encapsulation (NAT-T)", test_esp_tunnel_natt },
 		{ "MTU black hole: oversized tunnel MTU drops on the internet link", test_mtu_black_hole },
 		{ "missing SAs drop and count on both sides", test_missing_sas },
+		{ "a gateway CPU limits what the tunnel carries", test_capacity_stage },
 		{ NULL, NULL },
 	};
 	return cu_run("ipsec_node", tests);
