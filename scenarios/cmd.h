@@ -9,4 +9,11 @@
  * or command line. */
 int vpnsim_cmd_check(int argc, char **argv);
 
+struct scenario;
+
+/* The one-paragraph summary `check` prints for a valid scenario (newly allocated, no newline):
+ * name, file, duration, seed, gateway, sites, connections, S2S tunnels against the SKU's limit,
+ * P2S clients against the limit, paths, flows, faults, expectations. */
+char *vpnsim_check_summary(const struct scenario *s);
+
 #endif

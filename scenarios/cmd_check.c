@@ -19,8 +19,7 @@ static const char *plural(unsigned n, const char *one, const char *many)
 	return n == 1 ? one : many;
 }
 
-/* The summary paragraph of a valid scenario. */
-static void summary(const struct scenario *s)
+char *vpnsim_check_summary(const struct scenario *s)
 {
 	const struct scn_gateway *g = &s->gw;
 	const struct azure_sku *k = azure_sku_find(g->sku, g->generation);
@@ -33,9 +32,9 @@ static void summary(const struct scenario *s)
 	for (guint i = 0; i < s->p2s_groups->len; i++)
 		clients += ((const struct scn_p2s_group *)s->p2s_groups->pdata[i])->count;
 	g_autofree char *dur = scn_format_duration(s->duration_ns);
-	printf("%s (%s): valid. %s of simulated time, seed %llu, on a %s Gen%d %s %s gateway; "
+	return g_strdup_printf("%s (%s): valid. %s of simulated time, seed %llu, on a %s Gen%d %s %s gateway; "
 	       "%u %s, %u %s, %u S2S %s (limit %u); %u P2S %s in %u %s (limit %u); "
-	       "%u %s, %u %s, %u %s, %u %s.\n",
+	       "%u %s, %u %s, %u %s, %u %s.",
 	       s->name, s->file, dur, (unsigned long long)s->seed, k ? k->name : g->sku, k ? k->generation : g->generation,
 	       g->type == SCN_POLICY_BASED ? "PolicyBased" : "RouteBased",
 	       g->mode == SCN_ACTIVE_ACTIVE ? "active-active" : "active-standby", s->sites->len,
@@ -97,8 +96,10 @@ int vpnsim_cmd_check(int argc, char **argv)
 	if (rc)
 		fprintf(stderr, "%s: %u %s, %u %s\n", file, d.errors, plural(d.errors, "error", "errors"), d.warnings,
 			plural(d.warnings, "warning", "warnings"));
-	else if (!quiet)
-		summary(s);
+	else if (!quiet) {
+		g_autofree char *sum = vpnsim_check_summary(s);
+		printf("%s\n", sum);
+	}
 	scenario_free(s);
 	scn_diags_clear(&d);
 	return rc;

@@ -232,8 +232,9 @@ struct reader {
 static void read_section(struct reader *r, const char *p, const char *end)
 {
 	const char *close = memchr(p, ']', (size_t)(end - p));
-	g_autofree char *ex = excerpt(p, (size_t)(end - p));
+	g_autofree char *ex = NULL;
 	if (!close) {
+		ex = excerpt(p, (size_t)(end - p));
 		scn_diag_add(r->d, SCN_ERROR, r->loc, "expected a section header like '[gateway]', found '%s'", ex);
 		r->cur = NULL;
 		return;
@@ -250,6 +251,7 @@ static void read_section(struct reader *r, const char *p, const char *end)
 	for (const char *c = a; ok && c < b; c++)
 		ok = section_char(*c);
 	if (!ok) {
+		ex = excerpt(p, (size_t)(end - p));
 		scn_diag_add(r->d, SCN_ERROR, r->loc,
 			     "expected a section header like '[gateway]' or '[site.hq]' (letters, digits, '_', '-', '.'), found '%s'",
 			     ex);
@@ -276,8 +278,8 @@ static void read_section(struct reader *r, const char *p, const char *end)
 static void read_entry(struct reader *r, const char *p, const char *end)
 {
 	const char *eq = memchr(p, '=', (size_t)(end - p));
-	g_autofree char *ex = excerpt(p, (size_t)(end - p));
 	if (!eq) {
+		g_autofree char *ex = excerpt(p, (size_t)(end - p));
 		scn_diag_add(r->d, SCN_ERROR, r->loc, "expected 'key = value' or '[section]', found '%s'", ex);
 		return;
 	}

@@ -12,12 +12,29 @@ struct v {
 	struct scn_diags *d;
 	const struct azure_sku *sku; /* NULL when unknown (reported) */
 	unsigned errors;
+	guint n_before;              /* diagnostics that were there before validation (the parser's) */
 };
+
+/* True when an error was already reported at loc: the value written there did not parse, so a
+ * rule about it would only judge the default that stands in for it. */
+static bool already_refused(const struct v *v, struct scn_loc loc)
+{
+	if (loc.line == 0 || !loc.file)
+		return false;
+	for (guint i = 0; i < v->n_before; i++) {
+		const struct scn_diag *g = &g_array_index(v->d->items, struct scn_diag, i);
+		if (g->severity == SCN_ERROR && g->line == loc.line && strcmp(g->file, loc.file) == 0)
+			return true;
+	}
+	return false;
+}
 
 static void report(struct v *v, enum scn_severity sev, const char *section, const char *key, const char *fmt, va_list ap)
 {
-	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
 	struct scn_loc loc = scenario_loc(v->s, section, key);
+	if (key && already_refused(v, loc))
+		return;
+	g_autofree char *msg = g_strdup_vprintf(fmt, ap);
 	if (key)
 		scn_diag_add(v->d, sev, loc, "[%s] %s: %s", section, key, msg);
 	else
@@ -513,7 +530,7 @@ static void check_expects(struct v *v)
 
 bool scn_validate(const struct scenario *s, struct scn_diags *d)
 {
-	struct v v = { .s = s, .d = d };
+	struct v v = { .s = s, .d = d, .n_before = d->items->len };
 	check_sku(&v);
 	check_public_ips(&v);
 	check_gateway_rules(&v);

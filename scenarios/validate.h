@@ -11,8 +11,9 @@
 
 /* Checks s; every violated rule goes to d as an error at the key that breaks it, every
  * allowed-but-risky setting (a pain point of azure-facts.md) as a warning. Works on a scenario
- * that had parse errors (values that failed to parse hold defaults; missing names are skipped).
- * Returns true when it added no error. */
+ * that had parse errors (values that failed to parse hold defaults; missing names are skipped);
+ * call it with the parser's diagnostics already in d: a rule about a key whose line the parser
+ * refused is not reported again. Returns true when it added no error. */
 bool scn_validate(const struct scenario *s, struct scn_diags *d);
 
 /* Formats a duration exactly with the largest unit that divides it ("90 s", "1500 ms",
