@@ -9,3 +9,5 @@ bench_pes_hold_SOURCES = bench/pes_hold.c bench/pes_alt.c bench/pes_alt.h
 bench_pes_hold_CFLAGS = $(BENCH_CFLAGS)
 bench_pes_hold_LDADD = $(SIM_LIBS)
 EXTRA_DIST += bench/side_by_side.sh
+TESTS += bench/engine_smoke.sh
+EXTRA_DIST += bench/engine_smoke.sh
