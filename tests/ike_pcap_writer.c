@@ -2,8 +2,9 @@
  * (LINKTYPE_RAW, IPv4/UDP) and the Wireshark ikev2_decryption_table rows of every IKE SA (one
  * per line). Session 1 (UDP 500, AES-GCM-256, ECP-256): setup, CHILD rekey with PFS, IKE rekey,
  * a liveness check, CHILD delete, IKE delete. Session 2 (forced UDP encapsulation on 4500 with
- * the non-ESP marker, AES-CBC-256 + HMAC-SHA2-256, MODP-2048): setup, a liveness check, a lost
- * response and its retransmission, IKE delete.
+ * the non-ESP marker, AES-CBC-256 + HMAC-SHA2-256, MODP-2048, an IKE_AUTH request too big for
+ * the 400-byte path sent as two RFC 7383 fragments): setup, a liveness check, a lost response
+ * and its retransmission, IKE delete.
  *
  * Usage: ike_pcap_writer OUT.pcap OUT.rows   (prints "<datagrams> <encrypted> <on-4500>") */
 #include "models/ipsec/ike.h"
@@ -130,6 +131,11 @@ int main(int argc, char **argv)
 		c->ike[0] = (struct ike_ike_proposal){ IKE_ENCR_AES_CBC, 256, IKE_PRF_HMAC_SHA2_256,
 						       IKE_INTEG_HMAC_SHA2_256_128, IKE_DH_MODP2048 };
 		c->esp[0] = (struct ike_esp_proposal){ IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA2_256_128, 0 };
+		/* more proposals than fit in 400 bytes: IKE_AUTH goes out as RFC 7383 fragments */
+		for (size_t k = 1; k < IKE_MAX_PROPOSALS; k++)
+			c->esp[k] = (struct ike_esp_proposal){ IKE_ENCR_AES_GCM_16, (uint16_t)(k & 1 ? 128 : 256), 0, 0 };
+		c->n_esp = IKE_MAX_PROPOSALS;
+		c->fragment_mtu = 400;
 	}
 	c0.force_encap = true;
 	ike_pair_init(&p, &c0, &c1, NULL, NULL, 1002);

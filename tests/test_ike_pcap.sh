@@ -3,7 +3,8 @@
 # sessions: setup, CHILD rekey, IKE rekey, liveness checks, a retransmission, deletes; one on UDP
 # 500, one forced onto 4500 with the non-ESP marker) without a malformed packet, and decrypt every
 # encrypted message with the ikev2_decryption_table rows the engine exported. Without the rows
-# nothing may decrypt. Skips (77) when tshark is not available.
+# nothing may decrypt. Session 2's IKE_AUTH request travels as two RFC 7383 fragments. Skips (77)
+# when tshark is not available.
 if [ -z "$TSHARK" ] || ! [ -x "$TSHARK" ]; then
 	echo "tshark not found: SKIP"
 	exit 77
@@ -54,6 +55,7 @@ expect "isakmp.exchangetype == 34" $((total - encrypted))
 expect "isakmp.enc.decrypted" "$encrypted"
 expect "isakmp.ikev2.integrity_checksum" 0
 expect "udpencap.non_esp_marker" "$natt"
+expect "isakmp.nextpayload == 53" 2
 expect "_ws.malformed" 0
 expect "_ws.expert.severity >= \"Warning\"" 0
 # inner payloads only a decryption can show: IDi and AUTH in both setups, DELETE payloads, the

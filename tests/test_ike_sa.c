@@ -944,6 +944,35 @@ static void test_rekey_times(void)
 	ike_pair_free(&p);
 }
 
+/* Hard lifetimes by time: the CHILD SA expires (removed here, DELETE to the peer), then the IKE
+ * SA (DELETE, both sides gone). */
+static void test_lifetimes(void)
+{
+	struct ike_peer_cfg c0;
+	ike_pair_default_cfg(0, false, &c0);
+	c0.child_lifetime_ns = 100 * NS;
+	c0.ike_lifetime_ns = 200 * NS;
+	struct ike_pair p;
+	ike_pair_init(&p, &c0, NULL, NULL, NULL, 28);
+	uint64_t id = setup(&p);
+	int64_t t_est = 40 * MS;
+	CU_ASSERT_EQUAL(first_child(&p, 0)->expire_at_ns, t_est + 100 * NS);
+	CU_ASSERT_EQUAL(first_child(&p, 1)->expire_at_ns, INT64_MAX);
+	ike_pair_run_until(&p, t_est + 100 * NS - 1);
+	CU_ASSERT_EQUAL(ike_pair_n_children(&p, 0), 1);
+	ike_pair_run_until(&p, t_est + 100 * NS + NS);
+	CU_ASSERT_EQUAL(ike_pair_n_children(&p, 0), 0);
+	CU_ASSERT_EQUAL(ike_pair_n_children(&p, 1), 0);
+	CU_ASSERT_EQUAL(count_child_events(&p, 0, false, IKE_DOWN_EXPIRED), 1);
+	CU_ASSERT_EQUAL(count_child_events(&p, 1, false, IKE_DOWN_DELETED_PEER), 1);
+	ike_pair_run_until(&p, t_est + 200 * NS - 1);
+	CU_ASSERT_EQUAL(ike_sa_state(p.n[0].ep, id), IKE_SA_ESTABLISHED);
+	ike_pair_run_until(&p, t_est + 200 * NS + NS);
+	CU_ASSERT_EQUAL(ike_sa_count(p.n[0].ep) + ike_sa_count(p.n[1].ep), 0);
+	CU_ASSERT_EQUAL(ike_pair_next_timer(&p, 0), INT64_MAX);
+	ike_pair_free(&p);
+}
+
 /* ---- step 5: cookies, configuration payload ---- */
 
 /* One half-open SA (its response lost) puts the responder over its threshold: the next
@@ -1033,6 +1062,104 @@ static void test_config_payload(void)
 	ike_pair_free(&p);
 }
 
+/* ---- step 6: IKE fragmentation (RFC 7383) ---- */
+
+struct frag_ctl {
+	size_t max_ip_len;
+	unsigned auth_frags[2];	  /* IKE_AUTH SKF fragments sent by node i */
+	int drop_from;		  /* drop fragment drop_num of IKE_AUTH from this node once (-1: none) */
+	unsigned drop_num;
+};
+
+static enum ike_pair_action frag_filter(struct ike_pair *p, int from, const struct ike_dgram *d, void *ctx)
+{
+	struct frag_ctl *f = ctx;
+	f->max_ip_len = MAX(f->max_ip_len, d->len + 28);
+	size_t o = (d->src.port != 500 && d->dst.port != 500) ? 4 : 0;
+	if (d->len < o + 36 || d->data[o + 18] != IKE_EXCH_IKE_AUTH || d->data[o + 16] != IKE_PL_SKF)
+		return IKE_PAIR_DELIVER;
+	f->auth_frags[from]++;
+	unsigned num = (unsigned)(d->data[o + 32] << 8 | d->data[o + 33]);
+	if (from == f->drop_from && num == f->drop_num) {
+		f->drop_from = -1;
+		return IKE_PAIR_DROP;
+	}
+	return IKE_PAIR_DELIVER;
+}
+
+static void frag_cfgs(struct ike_peer_cfg *c0, struct ike_peer_cfg *c1, size_t mtu0, size_t mtu1)
+{
+	ike_pair_default_cfg(0, false, c0);
+	ike_pair_default_cfg(1, false, c1);
+	for (int i = 0; i < 2; i++) {
+		struct ike_peer_cfg *c = i ? c1 : c0;
+		c->ike[0] = (struct ike_ike_proposal){ IKE_ENCR_AES_CBC, 256, IKE_PRF_HMAC_SHA2_256,
+						       IKE_INTEG_HMAC_SHA2_256_128, IKE_DH_ECP256 };
+		for (size_t k = 0; k < IKE_MAX_PROPOSALS; k++)
+			c->esp[k] = (struct ike_esp_proposal){ IKE_ENCR_AES_CBC, (uint16_t)(k & 1 ? 128 : 256),
+							       k < 4 ? IKE_INTEG_HMAC_SHA1_96
+								     : IKE_INTEG_HMAC_SHA2_256_128,
+							       0 };
+		c->n_esp = IKE_MAX_PROPOSALS;
+		for (size_t k = 0; k < IKE_MAX_TS; k++) {
+			c->local_ts[k] = (struct ike_ts4){ 0x0a000000u + ((uint32_t)i << 16) + ((uint32_t)k << 8),
+							   0x0a0000ffu + ((uint32_t)i << 16) + ((uint32_t)k << 8), 0,
+							   65535, 0 };
+			c->remote_ts[k] = (struct ike_ts4){ 0x0a000000u + ((uint32_t)(1 - i) << 16) + ((uint32_t)k << 8),
+							    0x0a0000ffu + ((uint32_t)(1 - i) << 16) + ((uint32_t)k << 8),
+							    0, 65535, 0 };
+		}
+		c->n_local_ts = c->n_remote_ts = IKE_MAX_TS;
+		c->fragment_mtu = i ? mtu1 : mtu0;
+	}
+}
+
+/* IKE_AUTH messages larger than the 300-byte path are sent as SKF fragments of at most 300 bytes
+ * (IPv4), reassembled, and the SA comes up as usual; a lost request fragment costs one
+ * retransmission of all fragments; a lost response fragment makes the responder resend every
+ * fragment of its cached response when fragment 1 of the retransmitted request arrives. */
+static void test_fragmentation(void)
+{
+	struct ike_peer_cfg c0, c1;
+	frag_cfgs(&c0, &c1, 300, 300);
+	for (int scenario = 0; scenario < 3; scenario++) {
+		struct ike_pair p;
+		ike_pair_init(&p, &c0, &c1, NULL, NULL, 60 + (uint64_t)scenario);
+		struct frag_ctl f = { .drop_from = scenario == 0 ? -1 : scenario - 1, .drop_num = 2 };
+		p.filter = frag_filter;
+		p.filter_ctx = &f;
+		uint64_t id = ike_initiate(p.n[0].ep, p.n[0].peer, 0);
+		ike_pair_run_until(&p, 30 * NS);
+		CU_ASSERT_EQUAL(ike_sa_state(p.n[0].ep, id), IKE_SA_ESTABLISHED);
+		check_one_matching_child(&p);
+		CU_ASSERT(f.max_ip_len <= 300);
+		const struct ike_counters *k0 = ike_endpoint_counters(p.n[0].ep), *k1 = ike_endpoint_counters(p.n[1].ep);
+		CU_ASSERT(f.auth_frags[0] >= 2 && f.auth_frags[1] >= 2);
+		CU_ASSERT_EQUAL(k0->reassembled, 1);
+		CU_ASSERT_EQUAL(k1->reassembled, 1);
+		CU_ASSERT_EQUAL(k0->retransmits, scenario == 0 ? 0 : 1);
+		CU_ASSERT_EQUAL(k1->resp_resent, scenario == 2 ? 1 : 0);
+		CU_ASSERT(esp_roundtrip(&p, 0));
+		/* later exchanges over the same SA still work (small ones unfragmented) */
+		CU_ASSERT(ike_child_rekey(p.n[0].ep, id, first_child(&p, 0)->spi_in, p.now));
+		ike_pair_run_idle(&p, p.now + NS);
+		check_one_matching_child(&p);
+		ike_pair_free(&p);
+	}
+	/* the responder does not announce support: nothing is fragmented */
+	frag_cfgs(&c0, &c1, 300, 0);
+	struct ike_pair p;
+	ike_pair_init(&p, &c0, &c1, NULL, NULL, 64);
+	struct frag_ctl f = { .drop_from = -1 };
+	p.filter = frag_filter;
+	p.filter_ctx = &f;
+	uint64_t id = setup(&p);
+	CU_ASSERT_EQUAL(ike_sa_state(p.n[0].ep, id), IKE_SA_ESTABLISHED);
+	CU_ASSERT_EQUAL(f.auth_frags[0] + f.auth_frags[1], 0);
+	CU_ASSERT(f.max_ip_len > 300);
+	ike_pair_free(&p);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -1061,9 +1188,11 @@ int main(void)
 		{ "ike_rekey", test_ike_rekey },
 		{ "ike_rekey_collision", test_ike_rekey_collision },
 		{ "rekey_times", test_rekey_times },
+		{ "lifetimes", test_lifetimes },
 		{ "cookie", test_cookie },
 		{ "cookie_bounded", test_cookie_bounded },
 		{ "config_payload", test_config_payload },
+		{ "fragmentation", test_fragmentation },
 		{ NULL, NULL },
 	};
 	return cu_run("ike_sa", tests);

@@ -112,6 +112,8 @@ struct ike_peer_cfg {
 	uint32_t pool_start;	      /* responder: assign virtual IPs from here (0: no pool) */
 	uint32_t pool_size;
 	bool childless;		      /* initiator: no ESP proposals in IKE_AUTH (tests) */
+	size_t fragment_mtu;	      /* RFC 7383: offer fragmentation and split encrypted messages
+				       * whose IPv4 datagram would exceed this (0: never; >= 256) */
 };
 
 /* The endpoint's own settings. */
@@ -195,6 +197,8 @@ struct ike_counters {
 	uint64_t dpd_sent;
 	uint64_t ike_rekeys, child_rekeys;
 	uint64_t established, dead_peers, cookies_sent, invalid_ke_sent;
+	uint64_t frags_tx, frags_rx, reassembled; /* RFC 7383 fragments sent and received, messages
+						   * reassembled */
 	uint64_t notify_tx[64], notify_rx[64]; /* error notifies by type (< 64) */
 };
 

@@ -86,6 +86,8 @@ static GByteArray *build_init_request(struct ike_sa *sa)
 	ike_natd_hash(sa->spi_i, 0, sa->remote, hd);
 	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, hs, 20);
 	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, hd, 20);
+	if (cfg->fragment_mtu)
+		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	return ike_build_finish(&b);
 }
 
@@ -239,6 +241,7 @@ void ike_init_response_in(struct ike_sa *sa, const struct ike_dgram *d, const st
 	}
 	sa->init_resp = g_byte_array_new();
 	g_byte_array_append(sa->init_resp, msg->raw.p, (guint)msg->raw.len);
+	sa->frag_ok = cfg->fragment_mtu && ike_notify_find(l, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED);
 	/* NAT detection: their source hash vs where the datagram came from, their destination hash vs
 	 * our address */
 	const struct ike_pl_notify *ns = ike_notify_find(l, IKE_N_NAT_DETECTION_SOURCE_IP);
@@ -406,6 +409,9 @@ void ike_init_request_in(struct ike_endpoint *ep, const struct ike_dgram *d, con
 	ike_natd_hash(sa->spi_i, sa->spi_r, sa->remote, hd);
 	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_NAT_DETECTION_SOURCE_IP, hs, 20);
 	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, hd, 20);
+	sa->frag_ok = cfg->fragment_mtu && ike_notify_find(l, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED);
+	if (sa->frag_ok)
+		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
 	GByteArray *m = ike_build_finish(&b);
 	sa->init_req = g_byte_array_new();
 	g_byte_array_append(sa->init_req, msg->raw.p, (guint)msg->raw.len);

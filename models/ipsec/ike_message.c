@@ -64,6 +64,63 @@ void ike_send_raw(struct ike_endpoint *ep, struct ike_addr src, struct ike_addr 
 	ep->cb.send(ep->user, &d);
 }
 
+void ike_send_msg(struct ike_sa *sa, const GByteArray *msg, const GPtrArray *frags)
+{
+	if (!frags) {
+		ike_send_raw(sa->ep, sa->local, sa->remote, msg);
+		return;
+	}
+	for (guint i = 0; i < frags->len; i++) {
+		sa->ep->ctr.frags_tx++;
+		ike_send_raw(sa->ep, sa->local, sa->remote, g_ptr_array_index(frags, i));
+	}
+}
+
+/* The largest IKE message the path takes, or 0 when this SA does not fragment. */
+static size_t frag_limit(const struct ike_sa *sa)
+{
+	size_t mtu = ike_sa_cfg(sa)->fragment_mtu;
+	if (!sa->frag_ok || mtu < 256)
+		return 0;
+	return mtu - 20 - 8 - (ike_needs_marker(sa->local.port, sa->remote.port) ? 4 : 0);
+}
+
+/* Splits the inner chain pt (first payload type `first`) into SKF fragments of at most `limit`
+ * bytes each, every one protected on its own (RFC 7383 §2.5). */
+static GPtrArray *build_fragments(struct ike_sa *sa, const struct ike_hdr *h, uint8_t first, const GByteArray *pt,
+				  size_t limit)
+{
+	struct ike_sk_cipher c = ike_sk_cipher_for(&sa->keys, sa->initiator);
+	size_t fixed = IKE_HDR_LEN + 8;
+	size_t chunk = limit > fixed ? limit - fixed : 1;
+	while (chunk > 1 && fixed + ike_sk_body_len(&c, chunk) > limit)
+		chunk--;
+	size_t total = (pt->len + chunk - 1) / chunk;
+	if (total == 0)
+		total = 1;
+	if (total > 65535)
+		return NULL;
+	GPtrArray *frags = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+	size_t iv_len = ike_sk_iv_len(&c);
+	for (size_t k = 0; k < total; k++) {
+		size_t off = k * chunk, len = MIN(chunk, pt->len - off);
+		struct ike_builder b;
+		ike_builder_init(&b, h);
+		size_t body_off = 0;
+		ike_build_skf(&b, k == 0 ? first : 0, (uint16_t)(k + 1), (uint16_t)total, ike_sk_body_len(&c, len),
+			      &body_off);
+		GByteArray *m = ike_build_finish(&b);
+		g_assert(m);
+		uint8_t iv[16];
+		ike_random(sa->ep, iv, iv_len);
+		memcpy(m->data + body_off + iv_len, pt->data + off, len);
+		if (ike_sk_seal(&c, iv, m->data, body_off, len) != IKE_SKV_OK)
+			g_error("SKF seal failed");
+		g_ptr_array_add(frags, m);
+	}
+	return frags;
+}
+
 GByteArray *ike_msg_seal(struct ike_sa *sa, uint8_t exchange, bool response, uint32_t msg_id,
 			 struct ike_builder *inner)
 {
@@ -93,12 +150,17 @@ GByteArray *ike_msg_seal(struct ike_sa *sa, uint8_t exchange, bool response, uin
 	ike_random(sa->ep, iv, iv_len);
 	memcpy(m->data + body_off + iv_len, pt->data, pt->len);
 	enum ike_sk_verdict v = ike_sk_seal(&c, iv, m->data, body_off, pt->len);
-	g_byte_array_unref(pt);
 	if (v != IKE_SKV_OK) {
 		ike_log(sa->ep, G_LOG_LEVEL_WARNING, "SK seal failed: %s", ike_sk_verdict_name(v));
+		g_byte_array_unref(pt);
 		g_byte_array_unref(m);
 		return NULL;
 	}
+	size_t limit = frag_limit(sa);
+	if (sa->sealed_frags)
+		g_ptr_array_unref(sa->sealed_frags);
+	sa->sealed_frags = limit && m->len > limit ? build_fragments(sa, &h, first, pt, limit) : NULL;
+	g_byte_array_unref(pt);
 	return m;
 }
 
@@ -129,6 +191,8 @@ void ike_request_clear(struct ike_request *r)
 {
 	if (r->msg)
 		g_byte_array_unref(r->msg);
+	if (r->frags)
+		g_ptr_array_unref(r->frags);
 	if (r->dh)
 		ike_dh_key_free(r->dh);
 	if (r->nonce)
@@ -160,6 +224,10 @@ void ike_request_send(struct ike_sa *sa, enum ike_task task, uint8_t exchange, G
 	struct ike_request *r = &sa->req;
 	if (r->msg)
 		g_byte_array_unref(r->msg);
+	if (r->frags)
+		g_ptr_array_unref(r->frags);
+	r->frags = sa->sealed_frags; /* set by ike_msg_seal for this message, or NULL */
+	sa->sealed_frags = NULL;
 	r->active = true;
 	r->task = task;
 	r->exchange = exchange;
@@ -169,7 +237,7 @@ void ike_request_send(struct ike_sa *sa, enum ike_task task, uint8_t exchange, G
 	r->first_sent_ns = now;
 	r->deadline_ns = now + retransmit_wait(sa, 0);
 	sa->ep->ctr.tx_req[ike_exch_index(exchange)]++;
-	ike_send_raw(sa->ep, sa->local, sa->remote, msg);
+	ike_send_msg(sa, msg, r->frags);
 }
 
 void ike_response_send(struct ike_sa *sa, uint8_t exchange, GByteArray *msg)
@@ -178,10 +246,15 @@ void ike_response_send(struct ike_sa *sa, uint8_t exchange, GByteArray *msg)
 		return;
 	if (sa->resp_cache)
 		g_byte_array_unref(sa->resp_cache);
+	if (sa->resp_frags)
+		g_ptr_array_unref(sa->resp_frags);
 	sa->resp_cache = msg;
+	sa->resp_frags = exchange == IKE_EXCH_IKE_SA_INIT ? NULL : sa->sealed_frags;
+	if (exchange != IKE_EXCH_IKE_SA_INIT)
+		sa->sealed_frags = NULL;
 	sa->expect_req_id++;
 	sa->ep->ctr.tx_resp[ike_exch_index(exchange)]++;
-	ike_send_raw(sa->ep, sa->local, sa->remote, msg);
+	ike_send_msg(sa, msg, sa->resp_frags);
 }
 
 bool ike_request_timeout(struct ike_sa *sa, int64_t now)
@@ -200,7 +273,7 @@ bool ike_request_timeout(struct ike_sa *sa, int64_t now)
 	sa->ep->ctr.retransmits++;
 	ike_log(sa->ep, G_LOG_LEVEL_DEBUG, "IKE SA %" G_GUINT64_FORMAT ": retransmit %u of message %u", sa->id,
 		r->sent - 1, r->msg_id);
-	ike_send_raw(sa->ep, sa->local, sa->remote, r->msg);
+	ike_send_msg(sa, r->msg, r->frags);
 	return true;
 }
 
@@ -220,4 +293,65 @@ uint16_t ike_first_error(const struct ike_payload_list *l)
 		if (l->pl[i].type == IKE_PL_NOTIFY && l->pl[i].u.notify.type < IKE_N_FIRST_STATUS)
 			return l->pl[i].u.notify.type;
 	return 0;
+}
+
+void ike_frag_rx_clear(struct ike_sa *sa)
+{
+	if (sa->rx.chunks)
+		g_ptr_array_unref(sa->rx.chunks);
+	memset(&sa->rx, 0, sizeof(sa->rx));
+}
+
+int ike_frag_in(struct ike_sa *sa, uint8_t *buf, const struct ike_msg *msg, struct ike_payload_list *inner,
+		enum ike_parse_verdict *verdict, GByteArray **plain)
+{
+	struct ike_endpoint *ep = sa->ep;
+	const struct ike_pl_sk *sk = &msg->pls.pl[msg->pls.sk_index].u.sk;
+	bool response = msg->hdr.flags & IKE_FLAG_RESPONSE;
+	if (!sa->frag_ok || sk->frag_total == 0 || sk->frag_num == 0 || sk->frag_num > sk->frag_total ||
+	    sk->frag_total > 256) {
+		ep->ctr.drops[IKE_DROP_INVALID]++;
+		return -1;
+	}
+	struct ike_sk_cipher c = ike_sk_cipher_for(&sa->keys, !sa->initiator);
+	size_t off = 0, len = 0;
+	enum ike_sk_verdict v = ike_sk_open(&c, buf, sk->body_off, sk->body.len, &off, &len);
+	if (v != IKE_SKV_OK) {
+		ep->ctr.drops[IKE_DROP_SK]++;
+		return -1;
+	}
+	ep->ctr.frags_rx++;
+	if (!sa->rx.active || sa->rx.msg_id != msg->hdr.msg_id || sa->rx.response != response ||
+	    sa->rx.total != sk->frag_total) {
+		/* RFC 7383 §2.6.2: a new message (or a different fragmentation) starts over */
+		ike_frag_rx_clear(sa);
+		sa->rx.active = true;
+		sa->rx.response = response;
+		sa->rx.msg_id = msg->hdr.msg_id;
+		sa->rx.total = sk->frag_total;
+		sa->rx.chunks = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+		g_ptr_array_set_size(sa->rx.chunks, sk->frag_total);
+	}
+	guint k = sk->frag_num - 1u;
+	if (g_ptr_array_index(sa->rx.chunks, k))
+		return 2; /* duplicate fragment */
+	GByteArray *chunk = g_byte_array_sized_new((guint)len);
+	g_byte_array_append(chunk, buf + off, (guint)len);
+	sa->rx.chunks->pdata[k] = chunk;
+	sa->rx.have++;
+	if (k == 0)
+		sa->rx.first_type = sk->inner_first;
+	if (sa->rx.have < sa->rx.total)
+		return 2;
+	GByteArray *all = g_byte_array_new();
+	for (guint i = 0; i < sa->rx.total; i++) {
+		GByteArray *ch = g_ptr_array_index(sa->rx.chunks, i);
+		g_byte_array_append(all, ch->data, ch->len);
+	}
+	uint8_t first = sa->rx.first_type;
+	ike_frag_rx_clear(sa);
+	ep->ctr.reassembled++;
+	*plain = all;
+	*verdict = ike_payloads_parse(first, all->data, all->len, inner);
+	return *verdict == IKE_PARSE_OK ? 0 : 1;
 }

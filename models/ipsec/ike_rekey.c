@@ -71,6 +71,7 @@ static struct ike_sa *new_sa(struct ike_sa *old, bool initiator, uint64_t spi_i,
 	sa->nat_local = old->nat_local;
 	sa->nat_remote = old->nat_remote;
 	sa->encap = old->encap;
+	sa->frag_ok = old->frag_ok;
 	sa->prop = *prop;
 	ike_ike_xf(prop, &sa->xf);
 	sa->ni = g_byte_array_ref((GByteArray *)ni);

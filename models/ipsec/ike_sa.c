@@ -142,6 +142,11 @@ static void child_free(struct ike_child *c)
 static void sa_free(struct ike_sa *sa)
 {
 	ike_request_clear(&sa->req);
+	ike_frag_rx_clear(sa);
+	if (sa->resp_frags)
+		g_ptr_array_unref(sa->resp_frags);
+	if (sa->sealed_frags)
+		g_ptr_array_unref(sa->sealed_frags);
 	if (sa->dh)
 		ike_dh_key_free(sa->dh);
 	GByteArray **bufs[] = { &sa->ke_pub, &sa->ni, &sa->nr, &sa->init_req, &sa->init_resp, &sa->cookie, &sa->last_req,
@@ -210,6 +215,11 @@ int ike_peer_add(struct ike_endpoint *ep, const struct ike_peer_cfg *cfg, GError
 	    cfg->psk_len > IKE_MAX_PSK_LEN || cfg->local_id.len > IKE_MAX_ID_LEN) {
 		g_set_error(err, IKE_ERROR, 3, "peer %s: too many proposals or selectors, or too long PSK/ID",
 			    cfg->name ? cfg->name : "?");
+		return -1;
+	}
+	if (cfg->fragment_mtu && cfg->fragment_mtu < 256) {
+		g_set_error(err, IKE_ERROR, 5, "peer %s: fragment MTU %zu below 256 bytes", cfg->name ? cfg->name : "?",
+			    cfg->fragment_mtu);
 		return -1;
 	}
 	for (size_t i = 0; i < cfg->n_esp; i++) {
@@ -473,11 +483,20 @@ static void sa_input(struct ike_sa *sa, const struct ike_dgram *d, const struct 
 		drop(ep, IKE_DROP_UNEXPECTED);
 		return;
 	}
+	bool fragment = msg->pls.sk_index >= 0 && msg->pls.pl[msg->pls.sk_index].u.sk.fragment;
+	if (!response && fragment && msg->hdr.msg_id + 1 == sa->expect_req_id && sa->resp_cache) {
+		/* RFC 7383 §2.6.1: only fragment 1 of a retransmitted request triggers the response */
+		if (msg->pls.pl[msg->pls.sk_index].u.sk.frag_num == 1) {
+			ep->ctr.resp_resent++;
+			ike_send_msg(sa, sa->resp_cache, sa->resp_frags);
+		}
+		return;
+	}
 	if (!response) {
 		if (msg->hdr.msg_id + 1 == sa->expect_req_id && sa->last_req && sa->resp_cache &&
 		    sa->last_req->len == len && memcmp(sa->last_req->data, raw, len) == 0) {
 			ep->ctr.resp_resent++;
-			ike_send_raw(ep, sa->local, sa->remote, sa->resp_cache);
+			ike_send_msg(sa, sa->resp_cache, sa->resp_frags);
 			return;
 		}
 		if (msg->hdr.msg_id != sa->expect_req_id) {
@@ -491,8 +510,9 @@ static void sa_input(struct ike_sa *sa, const struct ike_dgram *d, const struct 
 	uint8_t *buf = g_memdup2(raw, len);
 	struct ike_payload_list *in = g_new(struct ike_payload_list, 1);
 	enum ike_parse_verdict v = IKE_PARSE_OK;
-	int r = ike_msg_open(sa, buf, msg, in, &v);
-	if (r < 0)
+	GByteArray *plain = NULL;
+	int r = fragment ? ike_frag_in(sa, buf, msg, in, &v, &plain) : ike_msg_open(sa, buf, msg, in, &v);
+	if (r < 0 || r == 2)
 		goto out;
 	/* authentic from here on */
 	sa->last_rx_ns = now;
@@ -582,6 +602,8 @@ static void sa_input(struct ike_sa *sa, const struct ike_dgram *d, const struct 
 out:
 	if (sa->state != IKE_SA_DEAD)
 		ike_sa_update_timer(sa, now);
+	if (plain)
+		g_byte_array_unref(plain);
 	g_free(in);
 	g_free(buf);
 }

@@ -67,6 +67,7 @@ struct ike_request {
 	uint8_t exchange;
 	uint32_t msg_id;
 	GByteArray *msg; /* the IKE message (no non-ESP marker) */
+	GPtrArray *frags; /* its RFC 7383 fragments (sent instead of msg), or NULL */
 	unsigned sent;	 /* transmissions so far */
 	int64_t first_sent_ns, deadline_ns;
 	/* CREATE_CHILD_SA */
@@ -102,6 +103,18 @@ struct ike_sa {
 	uint32_t expect_req_id;	  /* the peer's next request */
 	GByteArray *last_req;	  /* the peer's last request (to recognise retransmissions) */
 	GByteArray *resp_cache;	  /* our response to it */
+	GPtrArray *resp_frags;	  /* ... as fragments, or NULL */
+	/* RFC 7383 */
+	bool frag_ok;		  /* both sides announced IKEV2_FRAGMENTATION_SUPPORTED */
+	GPtrArray *sealed_frags;  /* fragments of the message ike_msg_seal just built (hand-off to
+				   * ike_request_send / ike_response_send) */
+	struct {
+		bool active, response;
+		uint32_t msg_id;
+		uint16_t total, have;
+		uint8_t first_type;
+		GPtrArray *chunks; /* decrypted inner bytes by fragment number - 1 (NULL: missing) */
+	} rx;
 	struct ike_request req;
 	GArray *queue; /* struct ike_task_item */
 	GPtrArray *children; /* struct ike_child* */
@@ -161,6 +174,16 @@ GByteArray *ike_msg_seal(struct ike_sa *sa, uint8_t exchange, bool response, uin
 int ike_msg_open(struct ike_sa *sa, uint8_t *buf, const struct ike_msg *msg, struct ike_payload_list *inner,
 		 enum ike_parse_verdict *verdict);
 void ike_send_raw(struct ike_endpoint *ep, struct ike_addr src, struct ike_addr dst, const GByteArray *msg);
+/* Sends msg, or its fragments when frags is not NULL. */
+void ike_send_msg(struct ike_sa *sa, const GByteArray *msg, const GPtrArray *frags);
+/* Frees the fragment reassembly state. */
+void ike_frag_rx_clear(struct ike_sa *sa);
+/* A received SKF fragment (msg, buf a mutable copy): checks and decrypts it and, when it completes
+ * the message, parses the reassembled inner chain into *inner (its bytes in *plain, which the
+ * caller frees). Returns 0 complete, 1 complete but malformed (*verdict), 2 incomplete, -1
+ * dropped (counted). */
+int ike_frag_in(struct ike_sa *sa, uint8_t *buf, const struct ike_msg *msg, struct ike_payload_list *inner,
+		enum ike_parse_verdict *verdict, GByteArray **plain);
 /* Sends a request and makes it the outstanding one (takes msg). */
 void ike_request_send(struct ike_sa *sa, enum ike_task task, uint8_t exchange, GByteArray *msg, int64_t now);
 /* Sends a response to the peer's request with msg_id and caches it (takes msg). */
