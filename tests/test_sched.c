@@ -151,6 +151,58 @@ static void test_schedule_after_run_until(void)
 	sim_destroy(&sim);
 }
 
+/* Handles survive the slot table growing; cancelling three events in four triggers compaction
+ * mid-way; the survivors run once each, in time order and, among equal times, in order. */
+struct ordered {
+	sim_time last_t;
+	uint64_t last_arg;
+	uint64_t runs;
+	bool in_order;
+};
+
+static void check_order(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct ordered *o = ctx;
+	sim_time t = sim_now(sim);
+	if (o->runs > 0 && (t < o->last_t || (t == o->last_t && arg <= o->last_arg)))
+		o->in_order = false;
+	if (arg % 4 != 0)
+		o->in_order = false; /* a cancelled one ran */
+	o->last_t = t;
+	o->last_arg = arg;
+	o->runs++;
+}
+
+static void test_cancel_many_with_growth(void)
+{
+	struct sim sim;
+	struct sim_rng r;
+	struct ordered o = { .in_order = true };
+	enum { N = 20000 };
+	sim_event_id *ids = g_new(sim_event_id, N);
+	sim_init(&sim, 1);
+	sim_rng_seed(&r, 5);
+	for (uint64_t i = 0; i < N; i++)
+		ids[i] = sim_schedule_at(&sim, sim_us(sim_rng_below(&r, 2000)), check_order, &o, i);
+	CU_ASSERT_TRUE(sim.slot_cap >= N);
+	uint64_t cancelled = 0;
+	for (uint64_t i = 0; i < N; i++)
+		if (i % 4 != 0)
+			cancelled += sim_cancel(&sim, ids[i]);
+	CU_ASSERT_EQUAL(cancelled, N / 4 * 3);
+	CU_ASSERT_EQUAL(sim_pending(&sim), N / 4);
+	CU_ASSERT_TRUE(sim_pes_size(&sim.pes) < N); /* compaction ran */
+	CU_ASSERT_TRUE(sim_event_pending(&sim, ids[0]));
+	CU_ASSERT_FALSE(sim_event_pending(&sim, ids[1]));
+	sim_run(&sim);
+	CU_ASSERT_EQUAL(o.runs, N / 4);
+	CU_ASSERT_TRUE(o.in_order);
+	CU_ASSERT_EQUAL(sim_pes_size(&sim.pes), 0);
+	CU_ASSERT_EQUAL(sim.n_free, sim.slot_cap); /* every slot came back */
+	g_free(ids);
+	sim_destroy(&sim);
+}
+
 static void stopper(struct sim *sim, void *ctx, uint64_t arg)
 {
 	record(sim, ctx, arg);
@@ -337,6 +389,7 @@ int main(void)
 		{ "an event for now scheduled by a handler runs after those due", test_same_time_from_handler },
 		{ "cancel through a handle; stale handles do nothing", test_cancel },
 		{ "cancelled far-future timers are compacted", test_cancel_compaction },
+		{ "many cancels across slot growth and compaction", test_cancel_many_with_growth },
 		{ "run until a time, stop, continue", test_run_until_and_stop },
 		{ "scheduling after run_until or a cancelled last event keeps time order", test_schedule_after_run_until },
 		{ "radix heap pops exactly what a sorted reference does", test_pes_against_reference },
