@@ -1,1 +1,13 @@
-# tests/viz.mk: (empty until its sources land)
+# tests/viz.mk: topology diagrams (every seed topology, with and without a run overlay) and
+# gnuplot plots (gnuplot-nox; its SVG/PNG checks are skipped with a note when it is missing).
+check_PROGRAMS += tests/test_viz
+TESTS += tests/test_viz
+tests_test_viz_SOURCES = tests/test_viz.c
+tests_test_viz_CFLAGS = $(TEST_CFLAGS) $(GRAPHVIZ_CFLAGS)
+tests_test_viz_LDADD = $(VIZ_LIBS) $(CUNIT_LIBS)
+
+# Graphviz 2.42 leaks inside dot's layout of clusters (see the file): valgrind, when a test runs
+# under it (make check-valgrind), reads these suppressions from VALGRIND_OPTS.
+EXTRA_DIST += tests/graphviz.supp
+AM_TESTS_ENVIRONMENT += VALGRIND_OPTS="$${VALGRIND_OPTS:+$$VALGRIND_OPTS }--suppressions=$(abs_top_srcdir)/tests/graphviz.supp"; \
+	export VALGRIND_OPTS;

@@ -1,0 +1,807 @@
+/* test_viz.c: topology diagrams of every seed topology (structure read back from the DOT with
+ * cgraph; SVG parsed as XML; overlay styles) and gnuplot plots (.dat exact, .gp with marks and
+ * shading, SVG/PNG when gnuplot is installed).
+ *
+ * With VIZ_DOCS_DIR set, the diagrams are also written there as PNG: that is how
+ * docs/topologies/ is made (`VIZ_DOCS_DIR=$srcdir/docs/topologies tests/test_viz`). */
+#include <cgraph.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "tests/cu.h"
+#include "viz/plot.h"
+#include "viz/topology.h"
+
+/* ---- scenarios built in code ------------------------------------------------------------- */
+
+#define IP(a, b, c, d) (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d))
+
+static void site_free(gpointer p)
+{
+	struct scn_site *x = p;
+	g_free(x->name);
+	g_array_unref(x->prefixes);
+	g_free(x);
+}
+
+static void conn_free(gpointer p)
+{
+	struct scn_connection *x = p;
+	g_free(x->name);
+	g_free(x->site);
+	g_free(x->policy.ike_encryption);
+	g_free(x->policy.ike_integrity);
+	g_free(x->policy.dh_group);
+	g_free(x->policy.ipsec_encryption);
+	g_free(x->policy.ipsec_integrity);
+	g_free(x->policy.pfs_group);
+	g_free(x);
+}
+
+static void path_free(gpointer p)
+{
+	struct scn_path *x = p;
+	g_free(x->name);
+	g_free(x->from);
+	g_free(x);
+}
+
+static void group_free(gpointer p)
+{
+	struct scn_p2s_group *x = p;
+	g_free(x->name);
+	g_free(x);
+}
+
+static struct scenario *scn(const char *name, const char *description, const char *sku, enum scn_gw_mode mode)
+{
+	struct scenario *s = g_new0(struct scenario, 1);
+	s->name = g_strdup(name);
+	s->description = g_strdup(description);
+	s->duration_ns = sim_s(120);
+	s->gw.name = g_strdup("azure-gw");
+	s->gw.sku = g_strdup(sku);
+	s->gw.mode = mode;
+	s->gw.vnet = g_array_new(FALSE, FALSE, sizeof(struct scn_prefix));
+	struct scn_prefix v = {IP(10, 0, 0, 0), 16};
+	g_array_append_val(s->gw.vnet, v);
+	s->gw.public_ip[0] = IP(20, 50, 1, 10);
+	s->gw.public_ip[1] = mode == SCN_ACTIVE_ACTIVE ? IP(20, 50, 1, 11) : 0;
+	s->sites = g_ptr_array_new_with_free_func(site_free);
+	s->connections = g_ptr_array_new_with_free_func(conn_free);
+	s->paths = g_ptr_array_new_with_free_func(path_free);
+	s->p2s_groups = g_ptr_array_new_with_free_func(group_free);
+	return s;
+}
+
+static void scn_destroy(struct scenario *s)
+{
+	g_free(s->name);
+	g_free(s->description);
+	g_free(s->gw.name);
+	g_free(s->gw.sku);
+	g_array_unref(s->gw.vnet);
+	g_ptr_array_unref(s->sites);
+	g_ptr_array_unref(s->connections);
+	g_ptr_array_unref(s->paths);
+	g_ptr_array_unref(s->p2s_groups);
+	g_free(s);
+}
+
+/* A site with one /16, its connection (same name) and its path (rate, delay). */
+static struct scn_connection *add_site(struct scenario *s, const char *name, uint32_t ip, uint32_t net,
+				       unsigned tunnels, uint64_t rate_bps, sim_time delay_ns)
+{
+	struct scn_site *site = g_new0(struct scn_site, 1);
+	site->name = g_strdup(name);
+	site->public_ip = ip;
+	site->tunnels = tunnels;
+	site->initiator = true;
+	site->device = SCN_DEV_GENERIC;
+	site->prefixes = g_array_new(FALSE, FALSE, sizeof(struct scn_prefix));
+	struct scn_prefix p = {net, 16};
+	g_array_append_val(site->prefixes, p);
+	g_ptr_array_add(s->sites, site);
+
+	struct scn_connection *c = g_new0(struct scn_connection, 1);
+	c->name = g_strdup(name);
+	c->site = g_strdup(name);
+	g_ptr_array_add(s->connections, c);
+
+	struct scn_path *path = g_new0(struct scn_path, 1);
+	path->name = g_strdup_printf("%s-internet", name);
+	path->from = g_strdup_printf("site:%s", name);
+	path->rate_bps = path->rate_down_bps = rate_bps;
+	path->delay_ns = delay_ns;
+	g_ptr_array_add(s->paths, path);
+	return c;
+}
+
+static void add_p2s(struct scenario *s, const char *name, unsigned count, uint32_t pool, unsigned plen)
+{
+	s->gw.p2s = true;
+	s->gw.p2s_pool.addr = pool;
+	s->gw.p2s_pool.plen = plen;
+	struct scn_p2s_group *g = g_new0(struct scn_p2s_group, 1);
+	g->name = g_strdup(name);
+	g->count = count;
+	g_ptr_array_add(s->p2s_groups, g);
+	struct scn_path *path = g_new0(struct scn_path, 1);
+	path->name = g_strdup_printf("%s-internet", name);
+	path->from = g_strdup_printf("p2s:%s", name);
+	path->rate_bps = path->rate_down_bps = 200000000;
+	path->delay_ns = sim_ms(30);
+	g_ptr_array_add(s->paths, path);
+}
+
+static struct scenario *s2s_single(void)
+{
+	struct scenario *s = scn("s2s-single-site", "one branch, Basic policy-based gateway", "Basic",
+				 SCN_ACTIVE_STANDBY);
+	s->gw.type = SCN_POLICY_BASED;
+	struct scn_connection *c = add_site(s, "branch", IP(198, 51, 100, 7), IP(192, 168, 0, 0), 1, 50000000,
+					    sim_ms(15));
+	c->ike = SCN_IKEV1;
+	return s;
+}
+
+static struct scenario *active_standby(void)
+{
+	struct scenario *s = scn("active-standby", "one site, custom IPsec policy", "VpnGw1", SCN_ACTIVE_STANDBY);
+	struct scn_connection *c = add_site(s, "hq", IP(203, 0, 113, 10), IP(10, 1, 0, 0), 1, 1000000000,
+					    sim_ms(10));
+	struct scn_site *site = g_ptr_array_index(s->sites, 0);
+	site->device = SCN_DEV_STRONGSWAN;
+	c->policy.custom = true;
+	c->policy.ike_encryption = g_strdup("AES256");
+	c->policy.ike_integrity = g_strdup("SHA256");
+	c->policy.dh_group = g_strdup("DHGroup14");
+	c->policy.ipsec_encryption = g_strdup("AES256");
+	c->policy.ipsec_integrity = g_strdup("SHA256");
+	c->policy.pfs_group = g_strdup("PFS2048");
+	return s;
+}
+
+static struct scenario *active_active(void)
+{
+	struct scenario *s = scn("active-active", "one site with a tunnel to each instance", "VpnGw2",
+				 SCN_ACTIVE_ACTIVE);
+	s->gw.generation = 2;
+	add_site(s, "hq", IP(203, 0, 113, 10), IP(10, 1, 0, 0), 2, 1000000000, sim_ms(10));
+	struct scn_site *site = g_ptr_array_index(s->sites, 0);
+	site->device = SCN_DEV_STRONGSWAN;
+	return s;
+}
+
+static struct scenario *dual_redundancy(void)
+{
+	struct scenario *s = scn("dual-redundancy", "two devices, two connections, four tunnels", "VpnGw2",
+				 SCN_ACTIVE_ACTIVE);
+	add_site(s, "hq-a", IP(203, 0, 113, 10), IP(10, 1, 0, 0), 2, 1000000000, sim_ms(10));
+	add_site(s, "hq-b", IP(198, 51, 100, 20), IP(10, 1, 0, 0), 2, 500000000, sim_ms(12));
+	((struct scn_site *)g_ptr_array_index(s->sites, 1))->device = SCN_DEV_IKED;
+	return s;
+}
+
+static struct scenario *multi_site(void)
+{
+	struct scenario *s = scn("multi-site", "ten branches share one VpnGw2", "VpnGw2", SCN_ACTIVE_STANDBY);
+	for (unsigned i = 0; i < 10; i++) {
+		char name[16];
+		g_snprintf(name, sizeof name, "branch%02u", i + 1);
+		add_site(s, name, IP(198, 51, 100, 10 + i), IP(10, 10 + i, 0, 0), 1, (i % 3 + 1) * 100000000ull,
+			 sim_ms(5 + 5 * (i % 4)));
+	}
+	return s;
+}
+
+static struct scenario *p2s(void)
+{
+	struct scenario *s = scn("p2s", "200 remote users with IKEv2 certificates", "VpnGw1", SCN_ACTIVE_STANDBY);
+	add_p2s(s, "laptops", 200, IP(172, 16, 200, 0), 24);
+	return s;
+}
+
+static struct scenario *s2s_p2s(void)
+{
+	struct scenario *s = scn("s2s-p2s", "a site and remote users on one gateway", "VpnGw2", SCN_ACTIVE_STANDBY);
+	add_site(s, "hq", IP(203, 0, 113, 10), IP(10, 1, 0, 0), 1, 1000000000, sim_ms(10));
+	add_p2s(s, "laptops", 50, IP(172, 16, 200, 0), 24);
+	return s;
+}
+
+/* ---- reading the DOT back ---------------------------------------------------------------- */
+
+struct shape {
+	int nodes, edges, visible_edges, clusters, tunnels, p2s;
+};
+
+static void count_clusters(Agraph_t *g, int *n)
+{
+	for (Agraph_t *sg = agfstsubg(g); sg; sg = agnxtsubg(sg)) {
+		if (g_str_has_prefix(agnameof(sg), "cluster"))
+			(*n)++;
+		count_clusters(sg, n);
+	}
+}
+
+static const char *attr(void *obj, const char *name)
+{
+	const char *v = agget(obj, (char *)name);
+	return v ? v : "";
+}
+
+static struct shape shape_of(Agraph_t *g)
+{
+	struct shape sh = {.nodes = agnnodes(g), .edges = agnedges(g)};
+	count_clusters(g, &sh.clusters);
+	for (Agnode_t *n = agfstnode(g); n; n = agnxtnode(g, n))
+		for (Agedge_t *e = agfstout(g, n); e; e = agnxtout(g, e)) {
+			if (strcmp(attr(e, "style"), "invis") != 0)
+				sh.visible_edges++;
+			if (g_str_has_prefix(attr(e, "class"), "tunnel"))
+				sh.tunnels++;
+			if (g_str_has_prefix(attr(e, "class"), "p2s"))
+				sh.p2s++;
+		}
+	return sh;
+}
+
+static const char *node_label(Agraph_t *g, const char *name)
+{
+	Agnode_t *n = agnode(g, (char *)name, 0);
+	CU_ASSERT_PTR_NOT_NULL(n);
+	return n ? attr(n, "label") : "";
+}
+
+static const char *cluster_label(Agraph_t *g, const char *name)
+{
+	Agraph_t *sg = agsubg(agsubg(g, (char *)"cluster_azure", 0), (char *)name, 0);
+	if (!sg)
+		sg = agsubg(g, (char *)name, 0);
+	CU_ASSERT_PTR_NOT_NULL(sg);
+	return sg ? attr(sg, "label") : "";
+}
+
+static Agedge_t *tunnel_edge(Agraph_t *g, const char *conn, unsigned k)
+{
+	char id[64];
+	g_snprintf(id, sizeof id, "tunnel:%s:%u", conn, k);
+	for (Agnode_t *n = agfstnode(g); n; n = agnxtnode(g, n))
+		for (Agedge_t *e = agfstout(g, n); e; e = agnxtout(g, e))
+			if (strcmp(attr(e, "id"), id) == 0)
+				return e;
+	return NULL;
+}
+
+/* Every tunnel is labelled IKEv1/IKEv2 and ends on a gateway instance. */
+static void check_tunnels(Agraph_t *g)
+{
+	for (Agnode_t *n = agfstnode(g); n; n = agnxtnode(g, n))
+		for (Agedge_t *e = agfstout(g, n); e; e = agnxtout(g, e)) {
+			if (!g_str_has_prefix(attr(e, "class"), "tunnel"))
+				continue;
+			CU_ASSERT(strstr(attr(e, "label"), "IKEv") != NULL);
+			CU_ASSERT(g_str_has_prefix(agnameof(aghead(e)), "instance"));
+			CU_ASSERT(g_str_has_prefix(agnameof(agtail(e)), "site"));
+		}
+}
+
+/* SVG parses as XML and is a whole document. */
+static void check_svg(const char *svg)
+{
+	CU_ASSERT_FATAL(svg != NULL);
+	CU_ASSERT(g_str_has_prefix(svg, "<?xml") || g_str_has_prefix(svg, "<svg"));
+	CU_ASSERT(strstr(svg, "</svg>") != NULL);
+	GMarkupParser parser = {0};
+	GMarkupParseContext *ctx = g_markup_parse_context_new(&parser, 0, NULL, NULL);
+	GError *err = NULL;
+	gboolean ok = g_markup_parse_context_parse(ctx, svg, -1, &err) && g_markup_parse_context_end_parse(ctx, &err);
+	if (!ok)
+		printf("SVG not well-formed: %s\n", err->message);
+	CU_ASSERT(ok);
+	g_clear_error(&err);
+	g_markup_parse_context_free(ctx);
+}
+
+/* Renders DOT and SVG files in a temporary directory (and PNG to VIZ_DOCS_DIR when set);
+ * returns the graph read back from the DOT file. */
+static Agraph_t *render_all(const struct scenario *s, const struct viz_overlay *ov, const char *name)
+{
+	GError *err = NULL;
+	g_autofree char *dir = g_dir_make_tmp("test_viz-XXXXXX", &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+	g_autofree char *dotf = g_strdup_printf("%s/%s.dot", dir, name);
+	g_autofree char *svgf = g_strdup_printf("%s/%s.svg", dir, name);
+	CU_ASSERT(viz_topology_render(s, ov, dotf, NULL, &err));
+	CU_ASSERT(viz_topology_render(s, ov, svgf, NULL, &err));
+	if (err)
+		printf("render: %s\n", err->message);
+	g_clear_error(&err);
+
+	g_autofree char *svg = NULL;
+	CU_ASSERT(g_file_get_contents(svgf, &svg, NULL, NULL));
+	check_svg(svg);
+	/* the same input gives the same picture */
+	g_autofree char *again = viz_topology_svg(s, ov, &err);
+	CU_ASSERT(again && svg && strcmp(again, svg) == 0);
+
+	g_autofree char *dot = NULL;
+	CU_ASSERT_FATAL(g_file_get_contents(dotf, &dot, NULL, NULL));
+	Agraph_t *g = agmemread(dot);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	g_unlink(dotf);
+	g_unlink(svgf);
+	g_rmdir(dir);
+
+	const char *docs = g_getenv("VIZ_DOCS_DIR");
+	if (docs) {
+		g_autofree char *png = g_strdup_printf("%s/%s.png", docs, name);
+		CU_ASSERT(viz_topology_render(s, ov, png, NULL, &err));
+		g_clear_error(&err);
+	}
+	return g;
+}
+
+/* ---- topology tests ---------------------------------------------------------------------- */
+
+static void test_s2s_single(void)
+{
+	struct scenario *s = s2s_single();
+	Agraph_t *g = render_all(s, NULL, "s2s-single-site");
+	struct shape sh = shape_of(g);
+	/* LAN + device, internet, 2 instances, VNet; LAN-dev, 2 to VNet, tunnel (and invisible ones
+	 * for the layout: internet-instance0, instance1-instance0) */
+	CU_ASSERT_EQUAL(sh.nodes, 6);
+	CU_ASSERT_EQUAL(sh.visible_edges, 4);
+	CU_ASSERT_EQUAL(sh.edges, 6);
+	CU_ASSERT_EQUAL(sh.clusters, 3);
+	CU_ASSERT_EQUAL(sh.tunnels, 1);
+	CU_ASSERT(strstr(node_label(g, "site0"), "198.51.100.7") != NULL);
+	CU_ASSERT(strstr(node_label(g, "site0_lan"), "192.168.0.0/16") != NULL);
+	CU_ASSERT(strstr(node_label(g, "instance0"), "20.50.1.10") != NULL);
+	CU_ASSERT(strstr(node_label(g, "instance1"), "standby") != NULL);
+	CU_ASSERT(strstr(node_label(g, "instance1"), "no public IP") != NULL);
+	CU_ASSERT(strstr(node_label(g, "vnet"), "10.0.0.0/16") != NULL);
+	CU_ASSERT(strstr(cluster_label(g, "cluster_gateway"), "Basic") != NULL);
+	CU_ASSERT(strstr(cluster_label(g, "cluster_gateway"), "PolicyBased") != NULL);
+	CU_ASSERT(strstr(cluster_label(g, "cluster_site0"), "branch") != NULL);
+	Agedge_t *t = tunnel_edge(g, "branch", 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_STRING_EQUAL(attr(t, "label"), "branch: IKEv1 · GCMAES256");
+	CU_ASSERT_STRING_EQUAL(agnameof(aghead(t)), "instance0");
+	/* the Internet lists each path's rate and delay */
+	CU_ASSERT_STRING_EQUAL(node_label(g, "internet"), "Internet\\nbranch: 50 Mbit/s, 15 ms\\l");
+	check_tunnels(g);
+	agclose(g);
+	scn_destroy(s);
+}
+
+static void test_active_standby(void)
+{
+	struct scenario *s = active_standby();
+	Agraph_t *g = render_all(s, NULL, "active-standby");
+	struct shape sh = shape_of(g);
+	CU_ASSERT_EQUAL(sh.tunnels, 1);
+	CU_ASSERT_EQUAL(sh.clusters, 3);
+	CU_ASSERT(strstr(node_label(g, "instance0"), "active") != NULL);
+	CU_ASSERT(strstr(node_label(g, "instance0"), "20.50.1.10") != NULL);
+	CU_ASSERT(strstr(node_label(g, "instance1"), "standby") != NULL);
+	CU_ASSERT(strstr(node_label(g, "site0"), "strongSwan") != NULL);
+	CU_ASSERT(strstr(attr(agnode(g, (char *)"instance1", 0), "style"), "dashed") != NULL);
+	CU_ASSERT(strstr(cluster_label(g, "cluster_gateway"), "VpnGw1") != NULL);
+	CU_ASSERT(strstr(cluster_label(g, "cluster_gateway"), "active-standby") != NULL);
+	Agedge_t *t = tunnel_edge(g, "hq", 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_STRING_EQUAL(attr(t, "label"), "hq: IKEv2 · AES256/SHA256 · PFS2048");
+	agclose(g);
+
+	/* after a takeover: instance 0 down, the IP and the tunnel on instance 1 */
+	struct viz_tunnel_run tr = {"hq", 0, VIZ_TUNNEL_CONNECTING, -1};
+	struct viz_overlay ov = {.time_label = "t = 14 s, after crash0",
+				 .instance = {VIZ_INSTANCE_DOWN, VIZ_INSTANCE_ACTIVE},
+				 .tunnels = &tr,
+				 .n_tunnels = 1};
+	g = render_all(s, &ov, "active-standby-takeover");
+	t = tunnel_edge(g, "hq", 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_STRING_EQUAL(agnameof(aghead(t)), "instance1");
+	CU_ASSERT(strstr(attr(t, "style"), "dashed") != NULL);
+	CU_ASSERT(strstr(attr(t, "label"), "connecting") != NULL);
+	CU_ASSERT(strstr(node_label(g, "instance0"), "DOWN") != NULL);
+	CU_ASSERT(strstr(node_label(g, "instance0"), "no public IP") != NULL);
+	CU_ASSERT(strstr(node_label(g, "instance1"), "20.50.1.10") != NULL);
+	CU_ASSERT(strstr(attr(agnode(g, (char *)"instance0", 0), "style"), "dotted") != NULL);
+	CU_ASSERT(strstr(attr(g, "label"), "after crash0") != NULL);
+	agclose(g);
+	scn_destroy(s);
+}
+
+static void test_active_active(void)
+{
+	struct scenario *s = active_active();
+	Agraph_t *g = render_all(s, NULL, "active-active");
+	struct shape sh = shape_of(g);
+	CU_ASSERT_EQUAL(sh.tunnels, 2);
+	/* LAN-dev, 2 to VNet, 2 tunnels */
+	CU_ASSERT_EQUAL(sh.visible_edges, 5);
+	CU_ASSERT(strstr(node_label(g, "instance0"), "20.50.1.10") != NULL);
+	CU_ASSERT(strstr(node_label(g, "instance1"), "20.50.1.11") != NULL);
+	CU_ASSERT(strstr(node_label(g, "instance1"), "active") != NULL);
+	CU_ASSERT(strstr(cluster_label(g, "cluster_gateway"), "VpnGw2 Gen2") != NULL);
+	CU_ASSERT(strstr(cluster_label(g, "cluster_gateway"), "active-active") != NULL);
+	Agedge_t *t0 = tunnel_edge(g, "hq", 0), *t1 = tunnel_edge(g, "hq", 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t1);
+	CU_ASSERT_STRING_EQUAL(agnameof(aghead(t0)), "instance0");
+	CU_ASSERT_STRING_EQUAL(agnameof(aghead(t1)), "instance1");
+	check_tunnels(g);
+	agclose(g);
+
+	/* instance 1 fails: its tunnel is down, the other carries the traffic */
+	struct viz_tunnel_run tr[] = {{"hq", 0, VIZ_TUNNEL_UP, 612.5e6}, {"hq", 1, VIZ_TUNNEL_DOWN, 0}};
+	struct viz_overlay ov = {.time_label = "t = 30 s, after crash1",
+				 .instance = {VIZ_INSTANCE_ACTIVE, VIZ_INSTANCE_DOWN},
+				 .tunnels = tr,
+				 .n_tunnels = 2};
+	g = render_all(s, &ov, "active-active-failure");
+	t0 = tunnel_edge(g, "hq", 0);
+	t1 = tunnel_edge(g, "hq", 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t1);
+	CU_ASSERT_STRING_EQUAL(attr(t0, "label"), "hq #0: IKEv2 · GCMAES256\\nUP 612 Mbit/s");
+	CU_ASSERT_STRING_EQUAL(attr(t0, "style"), "");
+	CU_ASSERT_STRING_EQUAL(attr(t0, "class"), "tunnel up");
+	CU_ASSERT(strstr(attr(t1, "label"), "DOWN") != NULL);
+	CU_ASSERT_STRING_EQUAL(attr(t1, "style"), "dotted");
+	CU_ASSERT_STRING_EQUAL(attr(t1, "class"), "tunnel down");
+	CU_ASSERT(strstr(node_label(g, "instance1"), "DOWN") != NULL);
+	agclose(g);
+	scn_destroy(s);
+}
+
+static void test_dual_redundancy(void)
+{
+	struct scenario *s = dual_redundancy();
+	Agraph_t *g = render_all(s, NULL, "dual-redundancy");
+	struct shape sh = shape_of(g);
+	CU_ASSERT_EQUAL(sh.tunnels, 4);
+	CU_ASSERT_EQUAL(sh.clusters, 4);
+	CU_ASSERT_EQUAL(sh.nodes, 8);
+	CU_ASSERT(strstr(node_label(g, "site1"), "OpenBSD iked") != NULL);
+	CU_ASSERT(strstr(node_label(g, "site1"), "198.51.100.20") != NULL);
+	for (unsigned k = 0; k < 2; k++) {
+		char want[16];
+		g_snprintf(want, sizeof want, "instance%u", k);
+		CU_ASSERT_STRING_EQUAL(agnameof(aghead(tunnel_edge(g, "hq-a", k))), want);
+		CU_ASSERT_STRING_EQUAL(agnameof(aghead(tunnel_edge(g, "hq-b", k))), want);
+	}
+	check_tunnels(g);
+	agclose(g);
+
+	/* standby: one device keeps its second tunnel as a backup */
+	struct viz_tunnel_run tr[] = {{"hq-a", 0, VIZ_TUNNEL_UP, 4e8},
+				      {"hq-a", 1, VIZ_TUNNEL_UP, 3.9e8},
+				      {"hq-b", 0, VIZ_TUNNEL_STANDBY, -1},
+				      {"hq-b", 1, VIZ_TUNNEL_DOWN, -1}};
+	struct viz_overlay ov = {.time_label = "t = 60 s", .tunnels = tr, .n_tunnels = 4};
+	g = render_all(s, &ov, "dual-redundancy-states");
+	CU_ASSERT_STRING_EQUAL(attr(tunnel_edge(g, "hq-b", 0), "style"), "dashed");
+	CU_ASSERT(strstr(attr(tunnel_edge(g, "hq-b", 0), "label"), "standby") != NULL);
+	CU_ASSERT_STRING_EQUAL(attr(tunnel_edge(g, "hq-b", 1), "style"), "dotted");
+	CU_ASSERT(strstr(attr(tunnel_edge(g, "hq-a", 1), "label"), "390 Mbit/s") != NULL);
+	agclose(g);
+	scn_destroy(s);
+}
+
+static void test_multi_site(void)
+{
+	struct scenario *s = multi_site();
+	Agraph_t *g = render_all(s, NULL, "multi-site");
+	struct shape sh = shape_of(g);
+	CU_ASSERT_EQUAL(sh.tunnels, 10);
+	CU_ASSERT_EQUAL(sh.clusters, 12);
+	CU_ASSERT_EQUAL(sh.nodes, 24);
+	/* every tunnel ends on the one active instance */
+	for (unsigned i = 0; i < 10; i++) {
+		char name[16];
+		g_snprintf(name, sizeof name, "branch%02u", i + 1);
+		Agedge_t *t = tunnel_edge(g, name, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+		CU_ASSERT_STRING_EQUAL(agnameof(aghead(t)), "instance0");
+	}
+	CU_ASSERT(strstr(cluster_label(g, "cluster_gateway"), "VpnGw2") != NULL);
+	CU_ASSERT(strstr(node_label(g, "site9"), "198.51.100.19") != NULL);
+	agclose(g);
+	scn_destroy(s);
+}
+
+static void test_p2s(void)
+{
+	struct scenario *s = p2s();
+	Agraph_t *g = render_all(s, NULL, "p2s");
+	struct shape sh = shape_of(g);
+	CU_ASSERT_EQUAL(sh.tunnels, 0);
+	CU_ASSERT_EQUAL(sh.p2s, 1);
+	CU_ASSERT_EQUAL(sh.clusters, 2);
+	const char *l = node_label(g, "p2s0");
+	CU_ASSERT(strstr(l, "laptops") != NULL);
+	CU_ASSERT(strstr(l, "200 clients") != NULL);
+	CU_ASSERT(strstr(l, "172.16.200.0/24") != NULL);
+	CU_ASSERT(strstr(cluster_label(g, "cluster_gateway"), "P2S pool 172.16.200.0/24") != NULL);
+	agclose(g);
+
+	struct viz_p2s_run pr = {"laptops", 0, -1};
+	struct viz_overlay ov = {.instance = {VIZ_INSTANCE_DOWN, VIZ_INSTANCE_ACTIVE}, .p2s = &pr, .n_p2s = 1};
+	g = render_all(s, &ov, "p2s-dropped");
+	Agedge_t *e = NULL;
+	for (Agnode_t *n = agfstnode(g); n; n = agnxtnode(g, n))
+		for (Agedge_t *x = agfstout(g, n); x; x = agnxtout(g, x))
+			if (g_str_has_prefix(attr(x, "class"), "p2s"))
+				e = x;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	CU_ASSERT_STRING_EQUAL(attr(e, "style"), "dotted");
+	CU_ASSERT(strstr(attr(e, "label"), "0/200 connected") != NULL);
+	CU_ASSERT(strstr(attr(e, "label"), "DOWN") != NULL);
+	CU_ASSERT_STRING_EQUAL(agnameof(aghead(e)), "instance1");
+	agclose(g);
+	scn_destroy(s);
+}
+
+static void test_s2s_p2s(void)
+{
+	struct scenario *s = s2s_p2s();
+	Agraph_t *g = render_all(s, NULL, "s2s-p2s");
+	struct shape sh = shape_of(g);
+	CU_ASSERT_EQUAL(sh.tunnels, 1);
+	CU_ASSERT_EQUAL(sh.p2s, 1);
+	CU_ASSERT_EQUAL(sh.nodes, 7);
+	CU_ASSERT(strstr(node_label(g, "p2s0"), "50 clients") != NULL);
+	agclose(g);
+	scn_destroy(s);
+}
+
+/* An unusual name must stay text: quotes, backslashes and HTML characters. */
+static void test_escaping_and_errors(void)
+{
+	struct scenario *s = s2s_single();
+	struct scn_site *site = g_ptr_array_index(s->sites, 0);
+	g_free(site->name);
+	site->name = g_strdup("a\"b\\n<c>&");
+	Agraph_t *g = render_all(s, NULL, "escaping");
+	CU_ASSERT_STRING_EQUAL(cluster_label(g, "cluster_site0"), "site a\"b\\\\n<c>&");
+	agclose(g);
+
+	GError *err = NULL;
+	CU_ASSERT_FALSE(viz_topology_render(s, NULL, "/nonexistent-dir/x.svg", NULL, &err));
+	CU_ASSERT(g_error_matches(err, VIZ_TOPOLOGY_ERROR, VIZ_TOPOLOGY_ERROR_IO));
+	g_clear_error(&err);
+	CU_ASSERT_FALSE(viz_topology_render(s, NULL, "/tmp/x.jpeg", NULL, &err));
+	CU_ASSERT(g_error_matches(err, VIZ_TOPOLOGY_ERROR, VIZ_TOPOLOGY_ERROR_FORMAT));
+	g_clear_error(&err);
+	CU_ASSERT_FALSE(viz_topology_render(s, NULL, "/tmp/noextension", NULL, &err));
+	CU_ASSERT(g_error_matches(err, VIZ_TOPOLOGY_ERROR, VIZ_TOPOLOGY_ERROR_FORMAT));
+	g_clear_error(&err);
+	scn_destroy(s);
+}
+
+static void test_format_rate(void)
+{
+	const struct {
+		double bps;
+		const char *want;
+	} v[] = {{0, "0 bit/s"},         {950, "950 bit/s"},       {1e9, "1 Gbit/s"},
+		 {48.25e6, "48.2 Mbit/s"}, {1.5e9, "1.5 Gbit/s"},    {612.5e6, "612 Mbit/s"},
+		 {1250, "1.25 kbit/s"},    {12e12, "12 Tbit/s"}};
+	for (size_t i = 0; i < G_N_ELEMENTS(v); i++) {
+		g_autofree char *r = viz_format_rate(v[i].bps);
+		CU_ASSERT_STRING_EQUAL(r, v[i].want);
+	}
+}
+
+/* ---- plots ------------------------------------------------------------------------------- */
+
+static struct sim_series *series(const char *name, sim_time bin_ns, const double *bins, size_t n)
+{
+	struct sim_series *s = g_new0(struct sim_series, 1);
+	s->name = g_strdup(name);
+	s->bin_ns = bin_ns;
+	s->bins = g_array_new(FALSE, TRUE, sizeof(double));
+	g_array_append_vals(s->bins, bins, (guint)n);
+	return s;
+}
+
+static void series_free(struct sim_series *s)
+{
+	g_free(s->name);
+	g_array_unref(s->bins);
+	g_free(s);
+}
+
+static const char want_dat[] = "# tput.dat: hq during crash0\n"
+			       "# column 1: time in s (the middle of each bin of 0.1 s); columns 2..: "
+			       "throughput (Mbit/s)\n"
+			       "# time_s\ttunnel 0\ttunnel 1\n"
+			       "0.05\t10\t8\n"
+			       "0.15\t10\t0\n"
+			       "0.25\t0\t0\n"
+			       "0.35\t5\t0\n"
+			       "0.45\t0\t0\n";
+
+static void plot_fixture(struct sim_series **a, struct sim_series **b)
+{
+	/* bytes per 100 ms: 125,000 B = 10 Mbit/s */
+	const double av[] = {125000, 125000, 0, 62500};
+	const double bv[] = {100000};
+	*a = series("a", sim_ms(100), av, 4);
+	*b = series("b", sim_ms(100), bv, 1);
+}
+
+static void test_plot_text(void)
+{
+	struct sim_series *a, *b;
+	plot_fixture(&a, &b);
+	struct viz_series vs[] = {{"tunnel 0", a, viz_scale_mbps(a)}, {"tunnel 1", b, viz_scale_mbps(b)}};
+	struct viz_mark marks[] = {{sim_ms(120), "crash0"}, {sim_ms(310), "it's back"}};
+	struct viz_window win[] = {{sim_ms(200), sim_ms(300), "outage 100 ms"}};
+	struct viz_plot p = {.title = "hq during crash0",
+			     .ylabel = "throughput (Mbit/s)",
+			     .series = vs,
+			     .n_series = 2,
+			     .marks = marks,
+			     .n_marks = 2,
+			     .shaded = win,
+			     .n_shaded = 1,
+			     .end_ns = sim_ms(450)};
+	g_autofree char *dat = NULL, *gp = NULL;
+	GError *err = NULL;
+	CU_ASSERT_FATAL(viz_plot_text("tput", &p, &dat, &gp, &err));
+	CU_ASSERT_STRING_EQUAL(dat, want_dat);
+	/* marks: a line and a label each; the window: a transparent rectangle and its label */
+	CU_ASSERT(strstr(gp, "set arrow 1 from 0.12, graph 0 to 0.12, graph 1 nohead") != NULL);
+	CU_ASSERT(strstr(gp, "set label 2 'crash0' at 0.12, graph 0.98") != NULL);
+	CU_ASSERT(strstr(gp, "set label 3 'it''s back' at 0.31,") != NULL);
+	CU_ASSERT(strstr(gp, "set object 1 rect from 0.2, graph 0 to 0.3, graph 1 behind") != NULL);
+	CU_ASSERT(strstr(gp, "fillstyle transparent solid") != NULL);
+	CU_ASSERT(strstr(gp, "set label 1 'outage 100 ms' at 0.25,") != NULL);
+	CU_ASSERT(strstr(gp, "set xrange [0:0.5]") != NULL);
+	CU_ASSERT(strstr(gp, "set ylabel 'throughput (Mbit/s)'") != NULL);
+	CU_ASSERT(strstr(gp, "set terminal svg") != NULL);
+	CU_ASSERT(strstr(gp, "set terminal pngcairo") != NULL);
+	CU_ASSERT(strstr(gp, "'tput.dat' using 1:2 with histeps ls 1 title 'tunnel 0'") != NULL);
+	CU_ASSERT(strstr(gp, "'tput.dat' using 1:3 with histeps ls 2 title 'tunnel 1'") != NULL);
+	/* two dash types: the lines differ without colour */
+	CU_ASSERT(strstr(gp, "set style line 1 lc rgb '#0072b2' lw 2 dt 1") != NULL);
+	CU_ASSERT(strstr(gp, "set style line 2 lc rgb '#d55e00' lw 2 dt 2") != NULL);
+
+	/* without end_ns the longest series decides */
+	p.end_ns = 0;
+	g_autofree char *dat2 = NULL;
+	CU_ASSERT(viz_plot_text("tput", &p, &dat2, NULL, &err));
+	CU_ASSERT(g_str_has_suffix(dat2, "0.35\t5\t0\n"));
+
+	/* bad arguments */
+	CU_ASSERT_FALSE(viz_plot_text("../x", &p, NULL, NULL, &err));
+	CU_ASSERT(g_error_matches(err, VIZ_PLOT_ERROR, VIZ_PLOT_ERROR_ARGS));
+	g_clear_error(&err);
+	struct sim_series *c = series("c", sim_ms(50), (double[]){1}, 1);
+	struct viz_series bad[] = {vs[0], {"c", c, 1.0}};
+	p.series = bad;
+	CU_ASSERT_FALSE(viz_plot_text("tput", &p, NULL, NULL, &err));
+	CU_ASSERT(g_error_matches(err, VIZ_PLOT_ERROR, VIZ_PLOT_ERROR_ARGS));
+	g_clear_error(&err);
+	series_free(a);
+	series_free(b);
+	series_free(c);
+}
+
+static bool have_gnuplot(void)
+{
+	g_autofree char *p = g_find_program_in_path("gnuplot");
+	return p != NULL;
+}
+
+static gsize file_size(const char *dir, const char *file)
+{
+	g_autofree char *path = g_build_filename(dir, file, NULL);
+	g_autofree char *data = NULL;
+	gsize len = 0;
+	if (!g_file_get_contents(path, &data, &len, NULL))
+		return 0;
+	return len;
+}
+
+static void test_plot_files(void)
+{
+	struct sim_series *a, *b;
+	plot_fixture(&a, &b);
+	struct viz_series vs[] = {{"tunnel 0", a, viz_scale_mbps(a)}, {"tunnel 1", b, viz_scale_mbps(b)}};
+	struct viz_mark marks[] = {{sim_ms(120), "crash0"}};
+	struct viz_window win[] = {{sim_ms(200), sim_ms(300), NULL}};
+	GError *err = NULL;
+	g_autofree char *tmp = g_dir_make_tmp("test_viz_plot-XXXXXX", &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
+	g_autofree char *dir = g_build_filename(tmp, "plots", NULL); /* created by the writer */
+	bool ok = viz_plot_throughput(dir, "tput", "hq during crash0", vs, 2, marks, 1, win, 1, &err);
+	CU_ASSERT(file_size(dir, "tput.dat") > 0);
+	CU_ASSERT(file_size(dir, "tput.gp") > 0);
+	if (have_gnuplot()) {
+		if (!ok)
+			printf("gnuplot: %s\n", err->message);
+		CU_ASSERT(ok);
+		CU_ASSERT(file_size(dir, "tput.svg") > 1000);
+		CU_ASSERT(file_size(dir, "tput.png") > 1000);
+		g_autofree char *svg_path = g_build_filename(dir, "tput.svg", NULL);
+		g_autofree char *svg = NULL;
+		CU_ASSERT(g_file_get_contents(svg_path, &svg, NULL, NULL));
+		check_svg(svg);
+		/* run again: the same SVG */
+		CU_ASSERT(viz_plot_throughput(dir, "tput", "hq during crash0", vs, 2, marks, 1, win, 1, &err));
+		g_autofree char *svg2 = NULL;
+		CU_ASSERT(g_file_get_contents(svg_path, &svg2, NULL, NULL));
+		CU_ASSERT(svg && svg2 && strcmp(svg, svg2) == 0);
+	} else {
+		printf("\n  note: gnuplot not installed: SVG/PNG checks skipped (Debian: gnuplot-nox)\n");
+		CU_ASSERT_FALSE(ok);
+		CU_ASSERT(g_error_matches(err, VIZ_PLOT_ERROR, VIZ_PLOT_ERROR_NO_GNUPLOT));
+	}
+	g_clear_error(&err);
+	const char *files[] = {"tput.dat", "tput.gp", "tput.svg", "tput.png"};
+	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+		g_autofree char *path = g_build_filename(dir, files[i], NULL);
+		g_unlink(path);
+	}
+	g_rmdir(dir);
+	g_rmdir(tmp);
+	series_free(a);
+	series_free(b);
+}
+
+/* gnuplot missing: a clear error, the script and data still written. */
+static void test_plot_no_gnuplot(void)
+{
+	struct sim_series *a, *b;
+	plot_fixture(&a, &b);
+	struct viz_series vs[] = {{"tunnel 0", a, viz_scale_mbps(a)}};
+	GError *err = NULL;
+	g_autofree char *dir = g_dir_make_tmp("test_viz_plot-XXXXXX", &err);
+	g_autofree char *old_path = g_strdup(g_getenv("PATH"));
+	g_setenv("PATH", "/nonexistent", TRUE);
+	bool ok = viz_plot_throughput(dir, "t", "t", vs, 1, NULL, 0, NULL, 0, &err);
+	g_setenv("PATH", old_path ? old_path : "/usr/bin:/bin", TRUE);
+	CU_ASSERT_FALSE(ok);
+	CU_ASSERT(g_error_matches(err, VIZ_PLOT_ERROR, VIZ_PLOT_ERROR_NO_GNUPLOT));
+	CU_ASSERT(err && strstr(err->message, "gnuplot-nox") != NULL);
+	CU_ASSERT(file_size(dir, "t.dat") > 0);
+	CU_ASSERT(file_size(dir, "t.gp") > 0);
+	g_clear_error(&err);
+	const char *files[] = {"t.dat", "t.gp"};
+	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+		g_autofree char *path = g_build_filename(dir, files[i], NULL);
+		g_unlink(path);
+	}
+	g_rmdir(dir);
+	series_free(a);
+	series_free(b);
+}
+
+int main(void)
+{
+	static const struct cu_test tests[] = {
+		{"S2S single site", test_s2s_single},
+		{"active-standby and a takeover overlay", test_active_standby},
+		{"active-active, 2 tunnels, one instance down", test_active_active},
+		{"dual redundancy: 4 tunnels, standby and down", test_dual_redundancy},
+		{"multi-site: 10 sites on a VpnGw2", test_multi_site},
+		{"P2S: 200 clients, dropped on failover", test_p2s},
+		{"S2S + P2S", test_s2s_p2s},
+		{"odd names stay text; bad paths and formats", test_escaping_and_errors},
+		{"rates for labels", test_format_rate},
+		{"plot .dat exact, .gp marks and shading", test_plot_text},
+		{"plot files and gnuplot's SVG/PNG", test_plot_files},
+		{"plot without gnuplot", test_plot_no_gnuplot},
+		{NULL, NULL},
+	};
+	return cu_run("viz", tests);
+}

@@ -1,0 +1,104 @@
+/* topology.h: the topology diagram of a scenario (Graphviz cgraph + gvc, laid out by dot):
+ * on-prem sites on the left, the internet in the middle, Azure on the right; one edge per
+ * tunnel, labelled with its IKE version and cipher. An optional overlay, filled in by a run,
+ * shows what the tunnels and gateway instances were doing at one moment.
+ *
+ * The diagram reads the description only (scenarios/scenario.h) and the overlay; it never
+ * looks at a model. Output is deterministic: the same scenario and overlay give the same bytes
+ * (for a given Graphviz version and set of fonts). */
+#ifndef VIZ_TOPOLOGY_H
+#define VIZ_TOPOLOGY_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scenarios/scenario.h"
+
+#define VIZ_TOPOLOGY_ERROR (viz_topology_error_quark())
+GQuark viz_topology_error_quark(void);
+
+enum viz_topology_error {
+	VIZ_TOPOLOGY_ERROR_FORMAT, /* not svg, png or dot (or no extension to guess from) */
+	VIZ_TOPOLOGY_ERROR_RENDER, /* Graphviz failed to lay out or render */
+	VIZ_TOPOLOGY_ERROR_IO,     /* the output file could not be written */
+};
+
+/* What a tunnel is doing. UNKNOWN (0) draws it as configured, without a state. */
+enum viz_tunnel_state {
+	VIZ_TUNNEL_UNKNOWN = 0,
+	VIZ_TUNNEL_UP,          /* solid, green-ish, "UP" and the throughput */
+	VIZ_TUNNEL_STANDBY,     /* dashed, amber-ish, "standby": established or configured, idle */
+	VIZ_TUNNEL_CONNECTING,  /* dashed, grey, "connecting": IKE under way */
+	VIZ_TUNNEL_DOWN,        /* dotted, bold, red-ish, "DOWN" */
+};
+
+/* What a gateway instance is doing. UNKNOWN (0): as configured (active-standby: instance 0
+ * active, instance 1 standby; active-active: both active). In active-standby the public IP
+ * and the tunnels are drawn on the ACTIVE instance (the first one, when both say so). */
+enum viz_instance_state {
+	VIZ_INSTANCE_UNKNOWN = 0,
+	VIZ_INSTANCE_ACTIVE,
+	VIZ_INSTANCE_STANDBY,
+	VIZ_INSTANCE_DOWN,
+};
+
+/* One tunnel of a connection: tunnel `index` (0 or 1; in active-active tunnel k ends on
+ * gateway instance k, in active-standby on whichever instance is active). */
+struct viz_tunnel_run {
+	const char *connection;  /* a scn_connection name */
+	unsigned index;
+	enum viz_tunnel_state state;
+	double throughput_bps;   /* both directions together; < 0: not shown */
+};
+
+/* One P2S group: how many of its clients are connected. */
+struct viz_p2s_run {
+	const char *group;       /* a scn_p2s_group name */
+	unsigned connected;
+	double throughput_bps;   /* < 0: not shown */
+};
+
+/* One internet path: whether it carries packets (path-down faults). */
+struct viz_path_run {
+	const char *path;        /* a scn_path name */
+	bool down;
+};
+
+/* The run's state at one moment. Elements that the overlay does not mention are drawn as
+ * configured. The overlay's strings belong to the caller. */
+struct viz_overlay {
+	const char *time_label;  /* e.g. "t = 42 s, after crash0"; NULL: none */
+	enum viz_instance_state instance[2];
+	const struct viz_tunnel_run *tunnels;
+	size_t n_tunnels;
+	const struct viz_p2s_run *p2s;
+	size_t n_p2s;
+	const struct viz_path_run *paths;
+	size_t n_paths;
+};
+
+/* How many tunnel edges the connection gets: the site's tunnel count, at most 1 on an
+ * active-standby gateway (one public IP) and at most 2 on an active-active one; 0 when the
+ * connection's site does not exist. */
+unsigned viz_connection_tunnels(const struct scenario *s, const struct scn_connection *c);
+
+/* Renders the diagram of s (with ov, which may be NULL) to the file at path. format is "svg",
+ * "png" or "dot" (the graph as built, before layout); NULL takes it from path's extension.
+ * Returns false with err set (VIZ_TOPOLOGY_ERROR) on failure. */
+bool viz_topology_render(const struct scenario *s, const struct viz_overlay *ov, const char *out_path,
+			 const char *format, GError **err);
+
+/* The same in memory: *len_out receives the length (the buffer is also NUL-terminated).
+ * Free with g_free. NULL with err set on failure. */
+char *viz_topology_data(const struct scenario *s, const struct viz_overlay *ov, const char *format,
+			size_t *len_out, GError **err);
+
+/* The SVG document as a string, for embedding in HTML. Free with g_free. */
+char *viz_topology_svg(const struct scenario *s, const struct viz_overlay *ov, GError **err);
+
+/* "1 Gbit/s", "48.2 Mbit/s", "950 bit/s": a rate for labels and tables, three significant
+ * digits at most. Free with g_free. */
+char *viz_format_rate(double bps);
+
+#endif
