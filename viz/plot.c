@@ -150,7 +150,7 @@ static void gp_marks(GString *o, const struct viz_plot *p)
 		append_quoted(o, m->label);
 		g_string_append(o, " at ");
 		append_seconds(o, m->at_ns);
-		g_string_append(o, ", graph 0.98 rotate by 90 right offset -0.8,0 front textcolor rgb '#333333'\n");
+		g_string_append(o, ", graph 0.98 rotate by 90 right offset 0.8,0 front textcolor rgb '#333333'\n");
 	}
 }
 
@@ -169,7 +169,8 @@ static char *gp_text(const char *name, const struct viz_plot *p)
 	g_string_append(o, "\nset xrange [0:");
 	append_seconds(o, (sim_time)n_rows(p) * p->series[0].s->bin_ns);
 	g_string_append(o, "]\nset yrange [0:*]\n");
-	g_string_append(o, "set grid lc rgb '#dddddd'\nset key below\nset border 3\nset tics nomirror\n");
+	g_string_append(o, "set offsets 0, 0, graph 0.3, 0  # headroom for the fault labels\n");
+	g_string_append(o, "set grid lc rgb '#dddddd'\nset key outside right top vertical\nset border 3\nset tics nomirror\n");
 
 	g_string_append(o, "\n# One style per series: a colour and a dash type (readable in grey).\n");
 	for (size_t i = 0; i < p->n_series; i++)
