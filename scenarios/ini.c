@@ -328,6 +328,8 @@ void ini_parse(struct ini_doc *doc, const char *file, const char *buf, size_t le
 		.seen_keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
 	};
 	const char *p = buf, *stop = buf + len;
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		p += 3; /* a UTF-8 byte-order mark, as some editors write */
 	while (p < stop) {
 		const char *nl = memchr(p, '\n', (size_t)(stop - p));
 		const char *end = nl ? nl : stop;

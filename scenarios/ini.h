@@ -10,7 +10,8 @@
  *   [section]            section names: letters, digits, '_', '-' and '.', e.g. [site.hq]
  *   key = value          keys: letters, digits, '_'; the value is the rest of the line, trimmed
  *
- * Blank lines are ignored, CR LF line ends are accepted, a NUL byte is an error. A key before
+ * Blank lines are ignored, CR LF line ends and a leading UTF-8 byte-order mark are accepted, a
+ * NUL byte is an error. A key before
  * the first section, a repeated section in one file and a repeated key in one section are
  * errors (the repeat is still read, so later problems are reported too). */
 #ifndef SCENARIOS_INI_H

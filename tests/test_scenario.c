@@ -248,7 +248,7 @@ static GPtrArray *buffer_problems(const char *text, size_t len, struct ini_doc *
 
 static void test_reader(void)
 {
-	static const char text[] = "# comment\r\n"
+	static const char text[] = "\xef\xbb\xbf# comment\r\n"
 				   "; another\r\n"
 				   "\r\n"
 				   "  [ gateway ]  \r\n"
