@@ -11,6 +11,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "scenarios/parse.h"
 #include "tests/cu.h"
 #include "viz/plot.h"
 #include "viz/topology.h"
@@ -579,6 +580,63 @@ static void test_s2s_p2s(void)
 	scn_destroy(s);
 }
 
+/* Every example scenario file of the library draws: one site cluster per site, one edge per
+ * tunnel, the public IPs, SKU and paths in the labels. With VIZ_EXAMPLES_DIR set, their PNGs
+ * are written there to be looked at. */
+static void test_example_files(void)
+{
+	GError *err = NULL;
+	g_autofree char *dir = g_build_filename(SCENARIO_EXAMPLES_DIR, NULL);
+	GDir *d = g_dir_open(dir, 0, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
+	unsigned files = 0;
+	for (const char *f; (f = g_dir_read_name(d));) {
+		if (!g_str_has_suffix(f, ".ini"))
+			continue;
+		g_autofree char *path = g_build_filename(dir, f, NULL);
+		struct scn_diags diags;
+		scn_diags_init(&diags);
+		struct scenario *s = scn_parse_file(path, NULL, &diags);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+		CU_ASSERT_EQUAL(diags.errors, 0);
+		scn_diags_clear(&diags);
+		files++;
+
+		unsigned want_tunnels = 0;
+		for (guint i = 0; i < s->connections->len; i++)
+			want_tunnels += viz_connection_tunnels(s, g_ptr_array_index(s->connections, i));
+		Agraph_t *g = render_all(s, NULL, f);
+		struct shape sh = shape_of(g);
+		CU_ASSERT_EQUAL(sh.tunnels, (int)want_tunnels);
+		CU_ASSERT_EQUAL(sh.clusters, 2 + (int)s->sites->len);
+		CU_ASSERT(strstr(cluster_label(g, "cluster_gateway"), s->gw.sku) != NULL);
+		for (guint i = 0; i < s->sites->len; i++) {
+			const struct scn_site *site = g_ptr_array_index(s->sites, i);
+			char node[32], ip[16];
+			g_snprintf(node, sizeof node, "site%u", i);
+			g_snprintf(ip, sizeof ip, "%u.%u.%u.%u", site->public_ip >> 24, (site->public_ip >> 16) & 255,
+				   (site->public_ip >> 8) & 255, site->public_ip & 255);
+			CU_ASSERT(strstr(node_label(g, node), ip) != NULL);
+		}
+		for (guint i = 0; i < s->paths->len; i++) {
+			const struct scn_path *p = g_ptr_array_index(s->paths, i);
+			const char *colon = strchr(p->from, ':');
+			CU_ASSERT(colon && strstr(node_label(g, "internet"), colon + 1) != NULL);
+		}
+		agclose(g);
+
+		const char *out = g_getenv("VIZ_EXAMPLES_DIR");
+		if (out) {
+			g_autofree char *png = g_strdup_printf("%s/%s.png", out, f);
+			CU_ASSERT(viz_topology_render(s, NULL, png, "png", &err));
+			g_clear_error(&err);
+		}
+		scenario_free(s);
+	}
+	g_dir_close(d);
+	CU_ASSERT(files >= 1);
+}
+
 /* An unusual name must stay text: quotes, backslashes and HTML characters. */
 static void test_escaping_and_errors(void)
 {
@@ -813,6 +871,7 @@ int main(void)
 		{"multi-site: 10 sites on a VpnGw2", test_multi_site},
 		{"P2S: 200 clients, dropped on failover", test_p2s},
 		{"S2S + P2S", test_s2s_p2s},
+		{"the library's example scenario files", test_example_files},
 		{"odd names stay text; bad paths and formats", test_escaping_and_errors},
 		{"rates for labels", test_format_rate},
 		{"plot .dat exact, .gp marks and shading", test_plot_text},
