@@ -108,4 +108,18 @@ unsigned ike_pair_n_children(const struct ike_pair *p, int i);
  * keys (a's out keys are b's in keys and vice versa). */
 bool ike_pair_child_matches(const struct ike_pair *p, int a, uint32_t spi_in);
 
+/* A deterministic test PKI: every key is RSA of `bits` bits built from a seeded stream (primes
+ * searched upward from seeded bytes), every certificate signed with SHA-256 (PKCS#1 v1.5, so the
+ * same seed gives the same DER). ca signs node[0] and node[1] (subjects O=vpnsim, CN=node0 and
+ * CN=node1); rogue_ca, an unrelated CA, signs rogue (CN=node0 as well). DER bytes. */
+struct ike_pair_pki {
+	GByteArray *ca_cert;
+	GByteArray *cert[2], *key[2];
+	GByteArray *rogue_ca_cert, *rogue_cert, *rogue_key;
+};
+void ike_pair_pki_make(struct ike_pair_pki *pki, uint64_t seed, int bits);
+void ike_pair_pki_free(struct ike_pair_pki *pki);
+/* Sets cfg to certificate authentication with node i's key and certificate and the CA. */
+void ike_pair_use_certs(struct ike_peer_cfg *cfg, const struct ike_pair_pki *pki, int i);
+
 #endif

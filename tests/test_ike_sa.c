@@ -1237,6 +1237,136 @@ static void test_fragmentation(void)
 	ike_pair_free(&p);
 }
 
+/* ---- step 6: certificates ---- */
+
+static struct ike_pair_pki pki; /* built once in main() */
+
+/* Both sides authenticate with RSA certificates from the test CA (the PSKs differ, so a PSK
+ * could not have done it); the IDs are the certificates' subjects. */
+static void test_cert_setup(void)
+{
+	struct ike_peer_cfg c0, c1;
+	ike_pair_default_cfg(0, false, &c0);
+	ike_pair_default_cfg(1, false, &c1);
+	ike_pair_use_certs(&c0, &pki, 0);
+	ike_pair_use_certs(&c1, &pki, 1);
+	memcpy(c1.psk, "nomatc", 6);
+	struct ike_pair p;
+	ike_pair_init(&p, &c0, &c1, NULL, NULL, 80);
+	uint64_t id = setup(&p);
+	CU_ASSERT_EQUAL(ike_sa_state(p.n[0].ep, id), IKE_SA_ESTABLISHED);
+	check_one_matching_child(&p);
+	CU_ASSERT(esp_roundtrip(&p, 0));
+	/* rekeying works as with PSK */
+	CU_ASSERT(ike_rekey(p.n[0].ep, id, p.now));
+	ike_pair_run_idle(&p, p.now + NS);
+	CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[1].ep)->ike_rekeys, 1);
+	check_one_matching_child(&p);
+	ike_pair_free(&p);
+}
+
+/* The responder trusts another CA; then the initiator presents a certificate for the right name
+ * from a rogue CA: AUTHENTICATION_FAILED both times. */
+static void test_cert_untrusted(void)
+{
+	struct ike_peer_cfg c0, c1;
+	ike_pair_default_cfg(0, false, &c0);
+	ike_pair_default_cfg(1, false, &c1);
+	ike_pair_use_certs(&c0, &pki, 0);
+	ike_pair_use_certs(&c1, &pki, 1);
+	c1.ca_der = pki.rogue_ca_cert->data;
+	c1.ca_der_len = pki.rogue_ca_cert->len;
+	struct ike_pair p;
+	ike_pair_init(&p, &c0, &c1, NULL, NULL, 81);
+	uint64_t id = setup(&p);
+	CU_ASSERT(!ike_sa_exists(p.n[0].ep, id));
+	CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[1].ep)->notify_tx[IKE_N_AUTHENTICATION_FAILED], 1);
+	ike_pair_free(&p);
+	ike_pair_use_certs(&c1, &pki, 1);
+	c0.key_der = pki.rogue_key->data;
+	c0.key_der_len = pki.rogue_key->len;
+	c0.cert_der = pki.rogue_cert->data;
+	c0.cert_der_len = pki.rogue_cert->len;
+	ike_pair_init(&p, &c0, &c1, NULL, NULL, 82);
+	id = setup(&p);
+	CU_ASSERT(!ike_sa_exists(p.n[0].ep, id));
+	CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[1].ep)->notify_tx[IKE_N_AUTHENTICATION_FAILED], 1);
+	CU_ASSERT_EQUAL(p.n[0].n_established + p.n[1].n_established, 0);
+	ike_pair_free(&p);
+	/* the initiator does not trust the responder: it gives up after the IKE_AUTH response */
+	ike_pair_use_certs(&c0, &pki, 0);
+	c0.ca_der = pki.rogue_ca_cert->data;
+	c0.ca_der_len = pki.rogue_ca_cert->len;
+	ike_pair_init(&p, &c0, &c1, NULL, NULL, 83);
+	id = setup(&p);
+	CU_ASSERT(!ike_sa_exists(p.n[0].ep, id));
+	CU_ASSERT_EQUAL(ike_sa_error_notify(p.n[0].ep, id), 0);
+	CU_ASSERT_EQUAL(p.n[0].n_established, 0);
+	ike_pair_free(&p);
+}
+
+/* A key that is not the certificate's is a configuration error. */
+static void test_cert_bad_config(void)
+{
+	struct ike_peer_cfg c0;
+	ike_pair_default_cfg(0, false, &c0);
+	ike_pair_use_certs(&c0, &pki, 0);
+	c0.key_der = pki.key[1]->data;
+	c0.key_der_len = pki.key[1]->len;
+	static const struct ike_callbacks cb = { .send = (void *)1, .set_timer = (void *)1, .random = (void *)1 };
+	struct ike_endpoint *ep = ike_endpoint_new(NULL, &cb, NULL);
+	GError *err = NULL;
+	CU_ASSERT_EQUAL(ike_peer_add(ep, &c0, &err), -1);
+	CU_ASSERT(err && strstr(err->message, "does not match"));
+	g_clear_error(&err);
+	c0.cert_der_len = 10;
+	CU_ASSERT_EQUAL(ike_peer_add(ep, &c0, &err), -1);
+	g_clear_error(&err);
+	ike_pair_use_certs(&c0, &pki, 0);
+	CU_ASSERT_EQUAL(ike_peer_add(ep, &c0, &err), 0);
+	ike_endpoint_free(ep);
+	/* the test PKI is deterministic: the same seed, the same DER */
+	struct ike_pair_pki again;
+	ike_pair_pki_make(&again, 2026, 1024);
+	CU_ASSERT(again.cert[1]->len == pki.cert[1]->len &&
+		  memcmp(again.cert[1]->data, pki.cert[1]->data, pki.cert[1]->len) == 0);
+	CU_ASSERT(again.key[0]->len == pki.key[0]->len &&
+		  memcmp(again.key[0]->data, pki.key[0]->data, pki.key[0]->len) == 0);
+	ike_pair_pki_free(&again);
+}
+
+/* P2S as Azure runs it: certificate authentication, a virtual IP from the gateway's pool, and
+ * IKE_AUTH messages (which carry certificates) fragmented for a 576-byte path. */
+static void test_p2s_cert_vip_fragmented(void)
+{
+	struct ike_peer_cfg c0, c1;
+	ike_pair_default_cfg(0, false, &c0);
+	ike_pair_default_cfg(1, false, &c1);
+	ike_pair_use_certs(&c0, &pki, 0);
+	ike_pair_use_certs(&c1, &pki, 1);
+	c0.request_vip = true;
+	c0.remote_ts[0] = (struct ike_ts4){ 0x0a010000u, 0x0a01ffffu, 0, 65535, 0 };
+	c1.remote.ip = 0;
+	c1.remote_ts[0] = (struct ike_ts4){ 0xac100000u, 0xac1000ffu, 0, 65535, 0 };
+	c1.pool_start = 0xac100010u;
+	c1.pool_size = 16;
+	c0.fragment_mtu = c1.fragment_mtu = 576;
+	struct ike_pair p;
+	ike_pair_init(&p, &c0, &c1, NULL, NULL, 84);
+	struct frag_ctl f = { .drop_from = -1 };
+	p.filter = frag_filter;
+	p.filter_ctx = &f;
+	uint64_t id = setup(&p);
+	CU_ASSERT_EQUAL(ike_sa_state(p.n[0].ep, id), IKE_SA_ESTABLISHED);
+	CU_ASSERT_EQUAL(ike_sa_vip(p.n[0].ep, id), 0xac100010u);
+	CU_ASSERT(f.max_ip_len <= 576);
+	CU_ASSERT(f.auth_frags[0] >= 2 && f.auth_frags[1] >= 2);
+	CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[1].ep)->reassembled, 1);
+	check_one_matching_child(&p);
+	CU_ASSERT_EQUAL(first_child(&p, 0)->local_ts[0].start, 0xac100010u);
+	ike_pair_free(&p);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -1271,7 +1401,14 @@ int main(void)
 		{ "cookie_bounded", test_cookie_bounded },
 		{ "config_payload", test_config_payload },
 		{ "fragmentation", test_fragmentation },
+		{ "cert_setup", test_cert_setup },
+		{ "cert_untrusted", test_cert_untrusted },
+		{ "cert_bad_config", test_cert_bad_config },
+		{ "p2s_cert_vip_fragmented", test_p2s_cert_vip_fragmented },
 		{ NULL, NULL },
 	};
-	return cu_run("ike_sa", tests);
+	ike_pair_pki_make(&pki, 2026, 1024);
+	int rc = cu_run("ike_sa", tests);
+	ike_pair_pki_free(&pki);
+	return rc;
 }

@@ -83,6 +83,13 @@ struct ike_retransmit_cfg ike_retransmit_strongswan(void);
 /* OpenBSD iked: 2 s * (2 << k) = 4, 8, 16, 32, 64 s, 5 transmissions, gives up after 124 s. */
 struct ike_retransmit_cfg ike_retransmit_iked(void);
 
+/* How both sides authenticate in IKE_AUTH. */
+enum ike_auth_mode {
+	IKE_AUTH_MODE_PSK = 0, /* shared key MIC (RFC 7296 §2.15) */
+	IKE_AUTH_MODE_CERT,    /* X.509 certificate, RFC 7427 digital signature (RSA PKCS#1 v1.5,
+				* SHA-256); the peer's certificate must chain to ca_der */
+};
+
 /* A peer: what this endpoint negotiates with one remote node. A responder picks the peer whose
  * local address matches the datagram's destination and whose remote address matches its source
  * (remote.ip 0 accepts any, as P2S gateways do); IDs are checked in IKE_AUTH. */
@@ -92,6 +99,12 @@ struct ike_peer_cfg {
 	struct ike_id local_id, remote_id; /* remote_id.len 0: accept any */
 	uint8_t psk[IKE_MAX_PSK_LEN];
 	size_t psk_len;
+	enum ike_auth_mode auth;
+	/* IKE_AUTH_MODE_CERT: DER bytes, copied by ike_peer_add (RSA private key; the peer's CA).
+	 * The identity sent is our certificate's subject (ID_DER_ASN1_DN); remote_id, if set, must
+	 * be the peer certificate's subject DN in DER. */
+	const uint8_t *key_der, *cert_der, *ca_der;
+	size_t key_der_len, cert_der_len, ca_der_len;
 	struct ike_ike_proposal ike[IKE_MAX_PROPOSALS];
 	size_t n_ike;
 	struct ike_esp_proposal esp[IKE_MAX_PROPOSALS];

@@ -1,5 +1,5 @@
-/* ike_exchange_auth.c: IKE_AUTH (RFC 7296 §1.2, §2.15), both roles: identities and shared-key
- * AUTH, the configuration payload (§3.15: the initiator asks for INTERNAL_IP4_ADDRESS, a
+/* ike_exchange_auth.c: IKE_AUTH (RFC 7296 §1.2, §2.15), both roles: identities, shared-key or
+ * certificate AUTH (ike_cert.c), the configuration payload (§3.15: the initiator asks for INTERNAL_IP4_ADDRESS, a
  * responder with a pool assigns one) and the first CHILD SA with traffic selector narrowing
  * (§2.9). A CHILD failure (NO_PROPOSAL_CHOSEN, TS_UNACCEPTABLE, INTERNAL_ADDRESS_FAILURE) leaves
  * the IKE SA up (§1.2). */
@@ -7,44 +7,80 @@
 
 #include <string.h>
 
-/* The body of our ID payload (type, 3 reserved bytes, data): the configured ID, or our IPv4
- * address. Returns its length. */
-static size_t id_body(const struct ike_id *cfg_id, uint32_t addr, uint8_t out[4 + IKE_MAX_ID_LEN])
+static struct ike_peer *sa_peer(const struct ike_sa *sa)
 {
-	memset(out, 0, 4);
-	if (cfg_id->len) {
-		out[0] = cfg_id->type;
-		memcpy(out + 4, cfg_id->data, cfg_id->len);
-		return 4u + cfg_id->len;
-	}
-	out[0] = IKE_ID_IPV4_ADDR;
-	out[4] = (uint8_t)(addr >> 24);
-	out[5] = (uint8_t)(addr >> 16);
-	out[6] = (uint8_t)(addr >> 8);
-	out[7] = (uint8_t)addr;
-	return 8;
+	return g_ptr_array_index(sa->ep->peers, sa->peer);
 }
 
-/* AUTH data for our side (is_initiator: we sign as the original initiator). */
-static bool make_auth(struct ike_sa *sa, const uint8_t *idb, size_t idlen, uint8_t *out)
+/* The body of our ID payload (type, 3 reserved bytes, data): our certificate's subject, the
+ * configured ID, or our IPv4 address. */
+static GByteArray *id_body(const struct ike_sa *sa)
 {
 	const struct ike_peer_cfg *cfg = ike_sa_cfg(sa);
-	bool i = sa->initiator;
-	GByteArray *oct = g_byte_array_new();
-	struct ike_crypto_buf skp = { i ? sa->keys.sk_pi : sa->keys.sk_pr, sa->keys.prf_len };
-	const GByteArray *first = i ? sa->init_req : sa->init_resp;
-	const GByteArray *peer_nonce = i ? sa->nr : sa->ni;
-	bool ok = ike_auth_signed_octets(sa->xf.prf, skp, (struct ike_crypto_buf){ first->data, first->len },
-					 (struct ike_crypto_buf){ peer_nonce->data, peer_nonce->len },
-					 (struct ike_crypto_buf){ idb, idlen }, oct) &&
-		  ike_psk_auth(sa->xf.prf, (struct ike_crypto_buf){ cfg->psk, cfg->psk_len },
-			       (struct ike_crypto_buf){ oct->data, oct->len }, out);
-	g_byte_array_unref(oct);
-	return ok;
+	if (cfg->auth == IKE_AUTH_MODE_CERT)
+		return ike_cert_id_body(sa_peer(sa));
+	GByteArray *b = g_byte_array_new();
+	uint8_t hdr[4] = { cfg->local_id.len ? cfg->local_id.type : (uint8_t)IKE_ID_IPV4_ADDR, 0, 0, 0 };
+	g_byte_array_append(b, hdr, 4);
+	if (cfg->local_id.len) {
+		g_byte_array_append(b, cfg->local_id.data, cfg->local_id.len);
+	} else {
+		uint32_t a = sa->local.ip;
+		uint8_t ip[4] = { (uint8_t)(a >> 24), (uint8_t)(a >> 16), (uint8_t)(a >> 8), (uint8_t)a };
+		g_byte_array_append(b, ip, 4);
+	}
+	return b;
 }
 
-/* Checks the peer's ID (against the configured remote ID) and AUTH payloads. */
-static bool verify_peer(struct ike_sa *sa, const struct ike_payload *id, const struct ike_payload *auth)
+/* The octets a side signs (RFC 7296 §2.15): as the original initiator when `as_initiator`. */
+static GByteArray *signed_octets(const struct ike_sa *sa, bool as_initiator, struct ike_crypto_buf idb)
+{
+	GByteArray *oct = g_byte_array_new();
+	bool i = as_initiator;
+	struct ike_crypto_buf skp = { i ? sa->keys.sk_pi : sa->keys.sk_pr, sa->keys.prf_len };
+	const GByteArray *first = i ? sa->init_req : sa->init_resp;
+	const GByteArray *nonce = i ? sa->nr : sa->ni; /* the other side's nonce */
+	if (!ike_auth_signed_octets(sa->xf.prf, skp, (struct ike_crypto_buf){ first->data, first->len },
+				    (struct ike_crypto_buf){ nonce->data, nonce->len }, idb, oct)) {
+		g_byte_array_unref(oct);
+		return NULL;
+	}
+	return oct;
+}
+
+/* Adds our ID (IDi or IDr), CERT (certificate mode), CERTREQ (initiator, certificate mode) and
+ * AUTH payloads. */
+static void build_id_auth(struct ike_sa *sa, struct ike_builder *b)
+{
+	const struct ike_peer_cfg *cfg = ike_sa_cfg(sa);
+	struct ike_peer *peer = sa_peer(sa);
+	GByteArray *idb = id_body(sa);
+	ike_build_id(b, sa->initiator ? IKE_PL_IDI : IKE_PL_IDR, idb->data[0], idb->data + 4, idb->len - 4);
+	GByteArray *oct = signed_octets(sa, sa->initiator, (struct ike_crypto_buf){ idb->data, idb->len });
+	g_assert(oct);
+	if (cfg->auth == IKE_AUTH_MODE_CERT) {
+		ike_build_cert(b, IKE_PL_CERT, IKE_CERT_X509_SIGNATURE, peer->cert_der->data, peer->cert_der->len);
+		if (sa->initiator)
+			ike_build_cert(b, IKE_PL_CERTREQ, IKE_CERT_X509_SIGNATURE, peer->ca_hash, 20);
+		GByteArray *sig = ike_cert_sign(peer, oct);
+		g_assert(sig);
+		ike_build_auth(b, IKE_AUTH_DIGITAL_SIGNATURE, sig->data, sig->len);
+		g_byte_array_unref(sig);
+	} else {
+		uint8_t auth[IKE_CRYPTO_MAX_PRF_LEN];
+		if (!ike_psk_auth(sa->xf.prf, (struct ike_crypto_buf){ cfg->psk, cfg->psk_len },
+				  (struct ike_crypto_buf){ oct->data, oct->len }, auth))
+			g_error("AUTH computation failed");
+		ike_build_auth(b, IKE_AUTH_SHARED_KEY_MIC, auth, sa->keys.prf_len);
+	}
+	g_byte_array_unref(oct);
+	g_byte_array_unref(idb);
+}
+
+/* Checks the peer's ID (against the configured remote ID), its certificate (certificate mode) and
+ * its AUTH. */
+static bool verify_peer(struct ike_sa *sa, const struct ike_payload_list *in, const struct ike_payload *id,
+			const struct ike_payload *auth)
 {
 	const struct ike_peer_cfg *cfg = ike_sa_cfg(sa);
 	const struct ike_rbuf *idd = &id->u.typed.data;
@@ -60,19 +96,29 @@ static bool verify_peer(struct ike_sa *sa, const struct ike_payload *id, const s
 		if (idd->len)
 			memcpy(sa->peer_id.data, idd->p, idd->len);
 	}
-	if (auth->u.typed.kind != IKE_AUTH_SHARED_KEY_MIC)
+	/* we verify what the other role signed */
+	GByteArray *oct = signed_octets(sa, !sa->initiator, (struct ike_crypto_buf){ id->raw.p + 4, id->raw.len - 4 });
+	if (!oct)
 		return false;
-	bool i = sa->initiator; /* we verify the other role's AUTH */
-	GByteArray *oct = g_byte_array_new();
-	struct ike_crypto_buf skp = { i ? sa->keys.sk_pr : sa->keys.sk_pi, sa->keys.prf_len };
-	const GByteArray *first = i ? sa->init_resp : sa->init_req;
-	const GByteArray *our_nonce = i ? sa->ni : sa->nr;
-	struct ike_crypto_buf body = { id->raw.p + 4, id->raw.len - 4 };
-	bool ok = ike_auth_signed_octets(sa->xf.prf, skp, (struct ike_crypto_buf){ first->data, first->len },
-					 (struct ike_crypto_buf){ our_nonce->data, our_nonce->len }, body, oct) &&
-		  ike_psk_auth_verify(sa->xf.prf, (struct ike_crypto_buf){ cfg->psk, cfg->psk_len },
-				      (struct ike_crypto_buf){ oct->data, oct->len }, auth->u.typed.data.p,
-				      auth->u.typed.data.len);
+	bool ok = false;
+	if (cfg->auth == IKE_AUTH_MODE_CERT) {
+		int k = ike_payload_find(in, IKE_PL_CERT, 0);
+		if (k >= 0 && in->pl[k].u.typed.kind == IKE_CERT_X509_SIGNATURE) {
+			enum ike_cert_verdict v = ike_cert_verify(sa_peer(sa), &in->pl[k].u.typed.data, id->u.typed.kind,
+								  idd, auth->u.typed.kind, &auth->u.typed.data, oct);
+			ok = v == IKE_CERT_OK;
+			if (!ok)
+				ike_log(sa->ep, G_LOG_LEVEL_WARNING,
+					"IKE SA %" G_GUINT64_FORMAT ": peer certificate refused (%s)", sa->id,
+					v == IKE_CERT_UNTRUSTED	     ? "untrusted"
+					: v == IKE_CERT_ID_MISMATCH ? "ID is not its subject"
+								     : "bad signature");
+		}
+	} else if (auth->u.typed.kind == IKE_AUTH_SHARED_KEY_MIC) {
+		ok = ike_psk_auth_verify(sa->xf.prf, (struct ike_crypto_buf){ cfg->psk, cfg->psk_len },
+					 (struct ike_crypto_buf){ oct->data, oct->len }, auth->u.typed.data.p,
+					 auth->u.typed.data.len);
+	}
 	g_byte_array_unref(oct);
 	return ok;
 }
@@ -80,14 +126,9 @@ static bool verify_peer(struct ike_sa *sa, const struct ike_payload *id, const s
 void ike_auth_start(struct ike_sa *sa, int64_t now)
 {
 	const struct ike_peer_cfg *cfg = ike_sa_cfg(sa);
-	uint8_t idb[4 + IKE_MAX_ID_LEN], auth[IKE_CRYPTO_MAX_PRF_LEN];
-	size_t idlen = id_body(&cfg->local_id, sa->local.ip, idb);
-	if (!make_auth(sa, idb, idlen, auth))
-		g_error("AUTH computation failed");
 	struct ike_builder b;
 	ike_builder_init_inner(&b);
-	ike_build_id(&b, IKE_PL_IDI, idb[0], idb + 4, idlen - 4);
-	ike_build_auth(&b, IKE_AUTH_SHARED_KEY_MIC, auth, sa->keys.prf_len);
+	build_id_auth(sa, &b);
 	if (cfg->request_vip) {
 		struct ike_cp_attr_spec a = { .type = IKE_CP_INTERNAL_IP4_ADDRESS };
 		ike_build_cp(&b, IKE_CFG_REQUEST, &a, 1);
@@ -155,18 +196,13 @@ void ike_auth_request_in(struct ike_sa *sa, const struct ike_payload_list *in, i
 		auth_fail_responder(sa, IKE_N_INVALID_SYNTAX);
 		return;
 	}
-	if (!verify_peer(sa, &in->pl[iid], &in->pl[iauth])) {
+	if (!verify_peer(sa, in, &in->pl[iid], &in->pl[iauth])) {
 		auth_fail_responder(sa, IKE_N_AUTHENTICATION_FAILED);
 		return;
 	}
 	struct ike_builder b;
 	ike_builder_init_inner(&b);
-	uint8_t idb[4 + IKE_MAX_ID_LEN], auth[IKE_CRYPTO_MAX_PRF_LEN];
-	size_t idlen = id_body(&cfg->local_id, sa->local.ip, idb);
-	if (!make_auth(sa, idb, idlen, auth))
-		g_error("AUTH computation failed");
-	ike_build_id(&b, IKE_PL_IDR, idb[0], idb + 4, idlen - 4);
-	ike_build_auth(&b, IKE_AUTH_SHARED_KEY_MIC, auth, sa->keys.prf_len);
+	build_id_auth(sa, &b);
 
 	uint16_t child_err = 0;
 	if (cp_requests_ip4(in) && cfg->pool_size) {
@@ -256,7 +292,7 @@ void ike_auth_response_in(struct ike_sa *sa, const struct ike_payload_list *in, 
 		auth_fail_initiator(sa, 0);
 		return;
 	}
-	if (!verify_peer(sa, &in->pl[iid], &in->pl[iauth])) {
+	if (!verify_peer(sa, in, &in->pl[iid], &in->pl[iauth])) {
 		auth_fail_initiator(sa, IKE_N_AUTHENTICATION_FAILED);
 		return;
 	}

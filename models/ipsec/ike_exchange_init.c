@@ -9,6 +9,9 @@
 
 #define COOKIE_LEN 21 /* version byte + SHA-1 sized hash (RFC 7296 §2.6 suggests this shape) */
 
+/* RFC 7427 §4: SHA2-256, SHA2-384, SHA2-512 */
+static const uint8_t SIG_HASHES[] = { 0, IKE_HASH_SHA2_256, 0, IKE_HASH_SHA2_384, 0, IKE_HASH_SHA2_512 };
+
 void ike_init_error_reply(struct ike_endpoint *ep, const struct ike_dgram *d, const struct ike_hdr *req,
 			  uint16_t notify, const uint8_t *data, size_t len)
 {
@@ -88,6 +91,9 @@ static GByteArray *build_init_request(struct ike_sa *sa)
 	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_NAT_DETECTION_DESTINATION_IP, hd, 20);
 	if (cfg->fragment_mtu)
 		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	if (cfg->auth == IKE_AUTH_MODE_CERT)
+		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, SIG_HASHES,
+				 sizeof(SIG_HASHES));
 	return ike_build_finish(&b);
 }
 
@@ -412,6 +418,9 @@ void ike_init_request_in(struct ike_endpoint *ep, const struct ike_dgram *d, con
 	sa->frag_ok = cfg->fragment_mtu && ike_notify_find(l, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED);
 	if (sa->frag_ok)
 		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
+	if (cfg->auth == IKE_AUTH_MODE_CERT)
+		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, SIG_HASHES,
+				 sizeof(SIG_HASHES));
 	GByteArray *m = ike_build_finish(&b);
 	sa->init_req = g_byte_array_new();
 	g_byte_array_append(sa->init_req, msg->raw.p, (guint)msg->raw.len);

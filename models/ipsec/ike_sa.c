@@ -181,6 +181,7 @@ void ike_endpoint_free(struct ike_endpoint *ep)
 	for (guint i = 0; i < ep->peers->len; i++) {
 		struct ike_peer *p = g_ptr_array_index(ep->peers, i);
 		g_hash_table_destroy(p->vips_in_use);
+		ike_cert_free(p);
 		g_free(p->name);
 		memset(p, 0, sizeof(*p));
 		g_free(p);
@@ -235,6 +236,13 @@ int ike_peer_add(struct ike_endpoint *ep, const struct ike_peer_cfg *cfg, GError
 	p->cfg = *cfg;
 	p->name = g_strdup(cfg->name ? cfg->name : "peer");
 	p->cfg.name = p->name;
+	p->cfg.key_der = p->cfg.cert_der = p->cfg.ca_der = NULL;
+	if (cfg->auth == IKE_AUTH_MODE_CERT && !ike_cert_load(p, cfg, err)) {
+		ike_cert_free(p);
+		g_free(p->name);
+		g_free(p);
+		return -1;
+	}
 	if (!p->cfg.local.port)
 		p->cfg.local.port = IKE_PORT;
 	if (!p->cfg.remote.port)

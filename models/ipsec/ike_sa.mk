@@ -10,6 +10,7 @@ models_ipsec_libike_a_SOURCES = \
 	models/ipsec/ike_exchange_auth.c \
 	models/ipsec/ike_child.c \
 	models/ipsec/ike_rekey.c \
-	models/ipsec/ike_info.c
+	models/ipsec/ike_info.c \
+	models/ipsec/ike_cert.c
 models_ipsec_libike_a_CFLAGS = $(IPSEC_CFLAGS)
 IKE_LIBS = models/ipsec/libike.a $(IKECODEC_LIBS) $(IKECRYPTO_LIBS) -lm

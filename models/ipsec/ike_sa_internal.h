@@ -9,6 +9,8 @@
 #include "models/ipsec/ike_crypto.h"
 #include "models/ipsec/ike_dh.h"
 
+#include <openssl/types.h>
+
 #define IKE_NONCE_LEN 32
 #define IKE_MAX_INIT_RETRIES 3 /* INVALID_KE_PAYLOAD rounds per IKE_SA_INIT */
 #define IKE_REKEYED_LINGER_NS (30 * G_GINT64_CONSTANT(1000000000))
@@ -17,7 +19,33 @@ struct ike_peer {
 	struct ike_peer_cfg cfg;
 	char *name;
 	GHashTable *vips_in_use; /* responder pool: assigned addresses */
+	/* IKE_AUTH_MODE_CERT */
+	EVP_PKEY *key;
+	X509 *cert, *ca;
+	GByteArray *cert_der;
+	uint8_t ca_hash[20]; /* SHA-1 of the CA's SubjectPublicKeyInfo, for CERTREQ */
 };
+
+/* ---- ike_cert.c ---- */
+enum ike_cert_verdict {
+	IKE_CERT_OK,
+	IKE_CERT_UNTRUSTED,	/* unreadable, or no chain to our CA */
+	IKE_CERT_ID_MISMATCH,	/* the ID payload is not the certificate's subject */
+	IKE_CERT_BAD_SIGNATURE, /* AUTH does not verify, or an algorithm we do not take */
+};
+/* Parses the configured key, certificate and CA into p (cfg's pointers are not kept). */
+bool ike_cert_load(struct ike_peer *p, const struct ike_peer_cfg *cfg, GError **err);
+void ike_cert_free(struct ike_peer *p);
+/* Our ID payload body: ID_DER_ASN1_DN, 3 reserved bytes, our certificate's subject. */
+GByteArray *ike_cert_id_body(const struct ike_peer *p);
+/* AUTH data for method 14 (RFC 7427): AlgorithmIdentifier length, sha256WithRSAEncryption, the
+ * signature over octets. NULL if signing failed. */
+GByteArray *ike_cert_sign(const struct ike_peer *p, const GByteArray *octets);
+/* Checks the peer's certificate against our CA, its ID against the certificate's subject, and its
+ * AUTH over octets with the certificate's key. */
+enum ike_cert_verdict ike_cert_verify(const struct ike_peer *p, const struct ike_rbuf *cert_der, uint8_t id_type,
+				      const struct ike_rbuf *id_data, uint8_t method, const struct ike_rbuf *auth,
+				      const GByteArray *octets);
 
 /* Work an established SA does as exchange initiator, one at a time (window size 1). */
 enum ike_task {
