@@ -380,6 +380,20 @@ static void check_connection(struct v *v, const struct scn_connection *c)
 		    (unsigned long long)pol->sa_lifetime_bytes);
 	if (pol->ike_lifetime_ns == 0)
 		err(v, sec, "ike_lifetime", "expected a duration > 0");
+	const struct scn_site *site = c->site ? scenario_site(s, c->site) : NULL;
+	if (site && pol->custom && pol->pfs_group && site->pfs_group && strcmp(site->pfs_group, pol->pfs_group) != 0) {
+		g_autofree char *ssec = g_strdup_printf("site.%s", site->name);
+		warn(v, ssec, "pfs_group",
+		     "the device uses %s, [%s] requires %s: CHILD SA negotiation will fail (PFS groups must match, azure-facts.md §4, pain point 1)",
+		     site->pfs_group, sec, pol->pfs_group);
+	}
+	if (site && (g->type == SCN_POLICY_BASED || c->policy_based_ts)) {
+		unsigned pairs = g->vnet->len * site->prefixes->len;
+		if (pairs > 200)
+			warn(v, sec, NULL,
+			     "%u subnet SA pairs (VNet prefixes x site prefixes) exceed Azure's 200: some subnets will disconnect sporadically (azure-facts.md §3, pain point 8)",
+			     pairs);
+	}
 	if (pol->custom && pol->ipsec_encryption && pol->ipsec_integrity &&
 	    (is_gcm(pol->ipsec_encryption) || is_gcm(pol->ipsec_integrity)) &&
 	    strcmp(pol->ipsec_encryption, pol->ipsec_integrity) != 0)
