@@ -180,6 +180,18 @@ static void set_defaults(Agraph_t *g)
 	set(g, "fontsize", "14");
 }
 
+/* The object's SVG id: key, after the overlay's prefix if it has one. Every cluster needs one:
+ * a subgraph without its own id would inherit the root graph's. */
+static void set_id(struct build *b, void *obj, const char *key)
+{
+	if (b->ov && b->ov->svg_id) {
+		g_autofree char *id = g_strdup_printf("%s-%s", b->ov->svg_id, key);
+		set(obj, "id", id);
+	} else {
+		set(obj, "id", key);
+	}
+}
+
 static void add_title(struct build *b)
 {
 	g_autoptr(GString) t = g_string_new(NULL);
@@ -197,6 +209,9 @@ static void add_title(struct build *b)
 	}
 	g_string_append(t, "\\l");
 	set(b->g, "label", t->str);
+	/* Graphviz prefixes the ids it makes up (node1, edge2, clust3) with the graph's id */
+	if (b->ov && b->ov->svg_id)
+		set(b->g, "id", b->ov->svg_id);
 }
 
 static unsigned connection_tunnels(const struct scenario *s, const struct scn_connection *c);
@@ -221,6 +236,7 @@ static void add_azure(struct build *b)
 {
 	const struct scn_gateway *gw = &b->s->gw;
 	Agraph_t *vnet = agsubg(b->g, (char *)"cluster_azure", 1);
+	set_id(b, vnet, "cluster_azure");
 	set(vnet, "label", "Azure virtual network");
 	set(vnet, "style", "rounded,filled");
 	set(vnet, "fillcolor", C_AZURE_FILL);
@@ -229,6 +245,7 @@ static void add_azure(struct build *b)
 	set(vnet, "labelloc", "b");
 
 	Agraph_t *gwc = agsubg(vnet, (char *)"cluster_gateway", 1);
+	set_id(b, gwc, "cluster_gateway");
 	b->gw_cluster = gwc;
 	g_autoptr(GString) l = g_string_new("VPN gateway ");
 	append_text(l, gw->name ? gw->name : "azure-gw");
@@ -256,6 +273,7 @@ static void add_azure(struct build *b)
 		b->ip_holder = 1;
 
 	Agnode_t *vn = agnode(vnet, (char *)"vnet", 1);
+	set_id(b, vn, "vnet");
 	g_autoptr(GString) vl = g_string_new("VNet address space");
 	append_prefixes(vl, gw->vnet);
 	set(vn, "label", vl->str);
@@ -264,11 +282,13 @@ static void add_azure(struct build *b)
 
 	/* instance 0 above instance 1: one rank, ordered by an invisible edge */
 	Agraph_t *pair = agsubg(gwc, (char *)"instances", 1);
+	set_id(b, pair, "instances");
 	set(pair, "rank", "same");
 	for (unsigned i = 0; i < 2; i++) {
 		char name[16];
 		g_snprintf(name, sizeof name, "instance%u", i);
 		Agnode_t *n = agnode(pair, name, 1);
+		set_id(b, n, name);
 		b->inst[i] = n;
 		enum viz_instance_state st = instance_state(b, i);
 		bool has_ip = active_active(b->s) ? i < 2 : i == b->ip_holder;
@@ -481,7 +501,7 @@ static void add_tunnels(struct build *b, const struct scn_connection *c, Agnode_
 		enum viz_tunnel_state st = run ? run->state : VIZ_TUNNEL_UNKNOWN;
 		style_state(e, l, st, run ? run->throughput_bps : -1);
 		set(e, "label", l->str);
-		set(e, "id", key);
+		set_id(b, e, key);
 		set(e, "class", state_class(st));
 	}
 }
@@ -493,6 +513,7 @@ static void add_sites(struct build *b)
 		char name[32];
 		g_snprintf(name, sizeof name, "cluster_site%u", i);
 		Agraph_t *c = agsubg(b->g, name, 1);
+		set_id(b, c, name);
 		g_autoptr(GString) cl = g_string_new("site ");
 		append_text(cl, site->name);
 		set(c, "label", cl->str);
@@ -502,6 +523,7 @@ static void add_sites(struct build *b)
 
 		g_snprintf(name, sizeof name, "site%u_lan", i);
 		Agnode_t *lan = agnode(c, name, 1);
+		set_id(b, lan, name);
 		g_autoptr(GString) ll = g_string_new("on-prem networks");
 		append_prefixes(ll, site->prefixes);
 		set(lan, "label", ll->str);
@@ -510,6 +532,7 @@ static void add_sites(struct build *b)
 
 		g_snprintf(name, sizeof name, "site%u", i);
 		Agnode_t *dev = agnode(c, name, 1);
+		set_id(b, dev, name);
 		g_autofree char *ip = ip_str(site->public_ip);
 		g_autofree char *dl = g_strdup_printf("%s\\n%s", device_name(site->device), ip);
 		set(dev, "label", dl);
@@ -532,6 +555,7 @@ static void add_p2s(struct build *b)
 		char name[32];
 		g_snprintf(name, sizeof name, "p2s%u", i);
 		Agnode_t *n = agnode(b->g, name, 1);
+		set_id(b, n, name);
 		g_autoptr(GString) l = g_string_new("P2S group ");
 		append_text(l, grp->name);
 		g_string_append_printf(l, "\\n%u client%s", grp->count, grp->count == 1 ? "" : "s");
@@ -550,7 +574,7 @@ static void add_p2s(struct build *b)
 		Agedge_t *e = agedge(b->g, n, b->inst[b->ip_holder], key, 1);
 		set(e, "lhead", "cluster_gateway");
 		set(e, "minlen", "2");
-		set(e, "id", key);
+		set_id(b, e, key);
 		g_autoptr(GString) el = g_string_new("P2S IKEv2 (certificate)");
 		const struct viz_p2s_run *run = ov_p2s(b->ov, grp->name);
 		enum viz_tunnel_state st = VIZ_TUNNEL_UNKNOWN;
@@ -662,6 +686,7 @@ static Agraph_t *build_graph(const struct scenario *s, const struct viz_overlay 
 	add_title(&b);
 	/* The internet, then the instances, exist before the edges that end on them. */
 	b.internet = agnode(b.g, (char *)"internet", 1);
+	set_id(&b, b.internet, "internet");
 	b.internet_label = g_string_new("Internet\\n");
 	set(b.internet, "style", "rounded,filled,dashed");
 	set(b.internet, "fillcolor", "#f0f0f0");
@@ -823,7 +848,17 @@ char *viz_topology_data(const struct scenario *s, const struct viz_overlay *ov, 
 char *viz_topology_svg(const struct scenario *s, const struct viz_overlay *ov, GError **err)
 {
 	size_t len;
-	return viz_topology_data(s, ov, "svg", &len, err);
+	char *doc = viz_topology_data(s, ov, "svg", &len, err);
+	if (!doc)
+		return NULL;
+	char *svg = strstr(doc, "<svg");
+	if (!svg) {
+		g_set_error(err, VIZ_TOPOLOGY_ERROR, VIZ_TOPOLOGY_ERROR_RENDER, "Graphviz wrote SVG without <svg>");
+		g_free(doc);
+		return NULL;
+	}
+	memmove(doc, svg, strlen(svg) + 1);
+	return doc;
 }
 
 bool viz_topology_render(const struct scenario *s, const struct viz_overlay *ov, const char *out_path,

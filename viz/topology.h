@@ -69,6 +69,8 @@ struct viz_path_run {
  * configured. The overlay's strings belong to the caller. */
 struct viz_overlay {
 	const char *time_label;  /* e.g. "t = 42 s, after crash0"; NULL: none */
+	const char *svg_id;      /* prefix of the SVG's element ids, so that several diagrams can
+				    share one HTML page (e.g. "after-crash0"); NULL: none */
 	enum viz_instance_state instance[2];
 	const struct viz_tunnel_run *tunnels;
 	size_t n_tunnels;
@@ -94,7 +96,10 @@ bool viz_topology_render(const struct scenario *s, const struct viz_overlay *ov,
 char *viz_topology_data(const struct scenario *s, const struct viz_overlay *ov, const char *format,
 			size_t *len_out, GError **err);
 
-/* The SVG document as a string, for embedding in HTML. Free with g_free. */
+/* The SVG element alone ("<svg ...>...</svg>", without the XML declaration, doctype and
+ * comment before it), for embedding in HTML. Tunnel edges have the ids "tunnel:CONN:K" and the
+ * classes "tunnel up|standby|connecting|down"; P2S edges "p2s:GROUP" and "p2s up|down"; with
+ * ov->svg_id every id starts with that prefix and "-". Free with g_free. */
 char *viz_topology_svg(const struct scenario *s, const struct viz_overlay *ov, GError **err);
 
 /* "1 Gbit/s", "48.2 Mbit/s", "950 bit/s": a rate for labels and tables, three significant
