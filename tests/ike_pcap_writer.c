@@ -1,10 +1,12 @@
-/* ike_pcap_writer.c: writes the IKEv2 traffic of two full sessions for test_ike_pcap.sh: a pcap
+/* ike_pcap_writer.c: writes the IKEv2 traffic of three full sessions for test_ike_pcap.sh: a pcap
  * (LINKTYPE_RAW, IPv4/UDP) and the Wireshark ikev2_decryption_table rows of every IKE SA (one
  * per line). Session 1 (UDP 500, AES-GCM-256, ECP-256): setup, CHILD rekey with PFS, IKE rekey,
  * a liveness check, CHILD delete, IKE delete. Session 2 (forced UDP encapsulation on 4500 with
  * the non-ESP marker, AES-CBC-256 + HMAC-SHA2-256, MODP-2048, an IKE_AUTH request too big for
  * the 400-byte path sent as two RFC 7383 fragments): setup, a liveness check, a lost response
- * and its retransmission, IKE delete.
+ * and its retransmission, IKE delete. Session 3 (UDP 500, RSA certificates from the
+ * deterministic test PKI, a virtual IP by configuration payload): setup, IKE delete by the
+ * responder.
  *
  * Usage: ike_pcap_writer OUT.pcap OUT.rows   (prints "<datagrams> <encrypted> <on-4500>") */
 #include "models/ipsec/ike.h"
@@ -151,7 +153,35 @@ int main(int argc, char **argv)
 	if (ike_sa_count(p.n[0].ep) || ike_sa_count(p.n[1].ep))
 		g_error("session 2 did not end cleanly");
 	write_rows(rows, &p);
+	tp.offset_ns += p.now + 10 * NS;
 	ike_pair_free(&p);
+
+	/* session 3 */
+	struct ike_pair_pki pki;
+	ike_pair_pki_make(&pki, 2026, 1024);
+	ike_pair_default_cfg(0, false, &c0);
+	ike_pair_default_cfg(1, false, &c1);
+	ike_pair_use_certs(&c0, &pki, 0);
+	ike_pair_use_certs(&c1, &pki, 1);
+	c0.request_vip = true;
+	c1.remote.ip = 0;
+	c1.remote_ts[0] = (struct ike_ts4){ 0xac100000u, 0xac1000ffu, 0, 65535, 0 };
+	c1.pool_start = 0xac100010u;
+	c1.pool_size = 16;
+	ike_pair_init(&p, &c0, &c1, NULL, NULL, 1003);
+	p.tap = tap_fn;
+	p.tap_ctx = &tp;
+	id = ike_initiate(p.n[0].ep, p.n[0].peer, p.now);
+	settle(&p);
+	if (ike_sa_vip(p.n[0].ep, id) != 0xac100010u)
+		g_error("session 3: no virtual IP");
+	ike_delete(p.n[1].ep, ike_sa_find_established(p.n[1].ep, p.n[1].peer), p.now);
+	settle(&p);
+	if (ike_sa_count(p.n[0].ep) || ike_sa_count(p.n[1].ep))
+		g_error("session 3 did not end cleanly");
+	write_rows(rows, &p);
+	ike_pair_free(&p);
+	ike_pair_pki_free(&pki);
 
 	fclose(rows);
 	if (!sim_pcap_close(tp.pc, &err)) {

@@ -1,10 +1,10 @@
 #!/bin/sh
-# test_ike_pcap.sh: tshark must dissect the IKEv2 pcap that ike_pcap_writer produces (two
+# test_ike_pcap.sh: tshark must dissect the IKEv2 pcap that ike_pcap_writer produces (three
 # sessions: setup, CHILD rekey, IKE rekey, liveness checks, a retransmission, deletes; one on UDP
-# 500, one forced onto 4500 with the non-ESP marker) without a malformed packet, and decrypt every
-# encrypted message with the ikev2_decryption_table rows the engine exported. Without the rows
-# nothing may decrypt. Session 2's IKE_AUTH request travels as two RFC 7383 fragments. Skips (77)
-# when tshark is not available.
+# 500, one forced onto 4500 with the non-ESP marker and a fragmented IKE_AUTH (RFC 7383), one with
+# certificates and a virtual IP) without a malformed packet, and decrypt every encrypted message
+# with the ikev2_decryption_table rows the engine exported. Without the rows nothing may decrypt.
+# Skips (77) when tshark is not available.
 if [ -z "$TSHARK" ] || ! [ -x "$TSHARK" ]; then
 	echo "tshark not found: SKIP"
 	exit 77
@@ -18,8 +18,8 @@ total=$1 encrypted=$2 natt=$3
 echo "wrote $total datagrams ($encrypted encrypted, $natt on UDP 4500); ikev2_decryption_table rows:"
 cat "$tmp/rows"
 nrows=$(grep -c . "$tmp/rows")
-if [ "$nrows" != 3 ]; then
-	echo "FAIL: expected 3 IKE SAs (setup, rekeyed, second session), got $nrows rows"
+if [ "$nrows" != 4 ]; then
+	echo "FAIL: expected 4 IKE SAs (setup, rekeyed, second and third session), got $nrows rows"
 	exit 1
 fi
 
@@ -58,13 +58,16 @@ expect "udpencap.non_esp_marker" "$natt"
 expect "isakmp.nextpayload == 53" 2
 expect "_ws.malformed" 0
 expect "_ws.expert.severity >= \"Warning\"" 0
-# inner payloads only a decryption can show: IDi and AUTH in both setups, DELETE payloads, the
+# inner payloads only a decryption can show: IDi and AUTH in the three setups, CERT and CP in the
+# third, DELETE payloads, the
 # rekey's REKEY_SA notify, Nonce and KE in both CREATE_CHILD_SA exchanges (requests and responses)
-expect "isakmp.exchangetype == 35 && isakmp.nextpayload == 35" 2
-expect "isakmp.exchangetype == 35 && isakmp.nextpayload == 39" 4
+expect "isakmp.exchangetype == 35 && isakmp.nextpayload == 35" 3
+expect "isakmp.exchangetype == 35 && isakmp.nextpayload == 39" 6
+expect "isakmp.exchangetype == 35 && isakmp.nextpayload == 37" 2
+expect "isakmp.exchangetype == 35 && isakmp.nextpayload == 47" 2
 expect "isakmp.notify.msgtype == 16393" 1
 expect "isakmp.exchangetype == 36 && isakmp.nextpayload == 40 && isakmp.nextpayload == 34" 4
-expect "isakmp.exchangetype == 37 && isakmp.nextpayload == 42" 7
+expect "isakmp.exchangetype == 37 && isakmp.nextpayload == 42" 8
 
 # without the keys nothing decrypts
 printf '%s\n' -r "$tmp/ike.pcap" >"$tmp/args0"
@@ -73,6 +76,14 @@ if [ "$got" = 0 ]; then
 	echo "ok: nothing decrypts without the exported rows"
 else
 	echo "FAIL: $got frames decrypted without keys"
+	fail=1
+fi
+# deterministic: the same run again writes the same bytes
+"$top_builddir/tests/ike_pcap_writer" "$tmp/again.pcap" "$tmp/again.rows" >/dev/null || exit 1
+if cmp -s "$tmp/ike.pcap" "$tmp/again.pcap" && cmp -s "$tmp/rows" "$tmp/again.rows"; then
+	echo "ok: a second run wrote the same pcap and rows"
+else
+	echo "FAIL: a second run wrote different bytes"
 	fail=1
 fi
 grep -v 'Running as user "root"' "$tmp/err" >"$tmp/err2"

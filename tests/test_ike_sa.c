@@ -5,6 +5,7 @@
 #include "models/ipsec/esp.h"
 #include "models/ipsec/ike.h"
 #include "models/ipsec/ike_consts.h"
+#include "models/ipsec/ike_sa_internal.h" /* white-box: authentic but malformed messages */
 #include "tests/cu.h"
 #include "tests/ike_pair.h"
 
@@ -677,6 +678,74 @@ static void test_mutated_input(void)
 	ike_pair_run_idle(&p, p.now + NS);
 	check_one_matching_child(&p);
 	g_ptr_array_free(cap.msgs, TRUE);
+	ike_pair_free(&p);
+}
+
+/* Sends an authentic INFORMATIONAL request from node 0's SA whose inner chain is one raw payload. */
+static void send_authentic(struct ike_pair *p, uint64_t id, uint8_t type, bool critical, const uint8_t *body,
+			   size_t len)
+{
+	struct ike_sa *sa = ike_sa_by_id(p->n[0].ep, id);
+	CU_ASSERT_FATAL(sa != NULL);
+	struct ike_builder b;
+	ike_builder_init_inner(&b);
+	ike_build_raw(&b, type, critical, body, len);
+	GByteArray *m = ike_msg_seal(sa, IKE_EXCH_INFORMATIONAL, false, sa->next_req_id, &b);
+	CU_ASSERT_FATAL(m != NULL);
+	sa->next_req_id++; /* the message ID is used up */
+	struct ike_dgram d = { .src = sa->local, .dst = sa->remote, .data = m->data, .len = m->len };
+	ike_input(p->n[1].ep, &d, p->now);
+	g_byte_array_unref(m);
+	ike_pair_run_idle(p, p->now + NS);
+}
+
+/* Authentic requests with a malformed inner chain get INVALID_SYNTAX; with an unknown critical
+ * payload UNSUPPORTED_CRITICAL_PAYLOAD (RFC 7296 §2.5, §2.21); the SA carries on. */
+static void test_authentic_malformed(void)
+{
+	struct ike_pair p;
+	ike_pair_init(&p, NULL, NULL, NULL, NULL, 71);
+	uint64_t id = setup(&p);
+	const struct ike_counters *k1 = ike_endpoint_counters(p.n[1].ep);
+	/* TSi announcing 2 selectors but holding 1 */
+	uint8_t ts[4 + 16] = { 2,    0,	   0,  0, IKE_TS_IPV4_ADDR_RANGE, 0, 0, 16, 0, 0,
+			       0xff, 0xff, 10, 0, 0,			  0, 10, 0,  255, 255 };
+	send_authentic(&p, id, IKE_PL_TSI, false, ts, sizeof(ts));
+	CU_ASSERT_EQUAL(k1->notify_tx[IKE_N_INVALID_SYNTAX], 1);
+	CU_ASSERT_EQUAL(k1->parse_drops[IKE_PARSE_TS_COUNT], 1);
+	uint8_t junk[4] = { 1, 2, 3, 4 };
+	send_authentic(&p, id, 250, true, junk, sizeof(junk));
+	CU_ASSERT_EQUAL(k1->notify_tx[IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD], 1);
+	/* unknown but not critical: skipped, answered normally */
+	send_authentic(&p, id, 250, false, junk, sizeof(junk));
+	CU_ASSERT_EQUAL(k1->notify_tx[IKE_N_UNSUPPORTED_CRITICAL_PAYLOAD], 1);
+	CU_ASSERT_EQUAL(k1->tx_resp[3], 3);
+	/* the SA carries on */
+	CU_ASSERT(ike_dpd_now(p.n[0].ep, id, p.now));
+	ike_pair_run_idle(&p, p.now + NS);
+	CU_ASSERT_EQUAL(k1->tx_resp[3], 4);
+	CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[0].ep)->retransmits, 0);
+	CU_ASSERT_EQUAL(ike_sa_state(p.n[0].ep, id), IKE_SA_ESTABLISHED);
+	ike_pair_free(&p);
+}
+
+/* Retransmission jitter shortens each wait by up to jitter_pct percent, drawn from the random
+ * callback. */
+static void test_retransmit_jitter(void)
+{
+	struct ike_peer_cfg c0;
+	ike_pair_default_cfg(0, false, &c0);
+	c0.retransmit = ike_retransmit_strongswan();
+	c0.retransmit.jitter_pct = 20;
+	struct ike_pair p;
+	ike_pair_init(&p, &c0, NULL, NULL, NULL, 72);
+	p.silent[1] = true;
+	ike_initiate(p.n[0].ep, p.n[0].peer, 0);
+	int64_t t = ike_pair_next_timer(&p, 0);
+	CU_ASSERT(t >= 3200 * MS && t < 4 * NS);
+	ike_pair_run_until(&p, t);
+	int64_t t2 = ike_pair_next_timer(&p, 0);
+	CU_ASSERT(t2 - t >= 5760 * MS && t2 - t < 7200 * MS);
 	ike_pair_free(&p);
 }
 
@@ -1386,6 +1455,8 @@ int main(void)
 		{ "ts_unacceptable", test_ts_unacceptable },
 		{ "malformed", test_malformed },
 		{ "mutated_input", test_mutated_input },
+		{ "authentic_malformed", test_authentic_malformed },
+		{ "retransmit_jitter", test_retransmit_jitter },
 		{ "dpd_dead_peer", test_dpd_dead_peer },
 		{ "dpd_only_when_idle", test_dpd_only_when_idle },
 		{ "delete", test_delete },
