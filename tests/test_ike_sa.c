@@ -955,6 +955,27 @@ static void test_child_rekey_collision(void)
 	}
 }
 
+/* A CHILD rekey from node 0 crosses an IKE rekey from node 1: both are refused with
+ * TEMPORARY_FAILURE, retried after random 1-5 s delays, and both eventually complete. */
+static void test_rekey_child_vs_ike(void)
+{
+	struct ike_pair p;
+	ike_pair_init(&p, NULL, NULL, NULL, NULL, 51);
+	uint64_t id = setup(&p);
+	uint64_t rid = ike_sa_find_established(p.n[1].ep, p.n[1].peer);
+	CU_ASSERT(ike_child_rekey(p.n[0].ep, id, first_child(&p, 0)->spi_in, p.now));
+	CU_ASSERT(ike_rekey(p.n[1].ep, rid, p.now));
+	ike_pair_run_until(&p, p.now + 60 * NS);
+	const struct ike_counters *k0 = ike_endpoint_counters(p.n[0].ep), *k1 = ike_endpoint_counters(p.n[1].ep);
+	CU_ASSERT(k0->notify_rx[IKE_N_TEMPORARY_FAILURE] + k1->notify_rx[IKE_N_TEMPORARY_FAILURE] >= 1);
+	CU_ASSERT_EQUAL(k1->ike_rekeys, 1);
+	CU_ASSERT_EQUAL(k0->child_rekeys, 1);
+	CU_ASSERT_EQUAL(ike_sa_count(p.n[0].ep), 1);
+	CU_ASSERT_EQUAL(ike_sa_count(p.n[1].ep), 1);
+	check_one_matching_child(&p);
+	ike_pair_free(&p);
+}
+
 static void test_ike_rekey(void)
 {
 	struct ike_peer_cfg c0;
@@ -1464,6 +1485,7 @@ int main(void)
 		{ "child_rekey_pfs_mismatch", test_child_rekey_pfs_mismatch },
 		{ "child_rekey_collision", test_child_rekey_collision },
 		{ "rekey_collision_lowest_nonce", test_rekey_collision_lowest_nonce },
+		{ "rekey_child_vs_ike", test_rekey_child_vs_ike },
 		{ "ike_rekey", test_ike_rekey },
 		{ "ike_rekey_collision", test_ike_rekey_collision },
 		{ "rekey_times", test_rekey_times },

@@ -7,7 +7,6 @@
 #include <string.h>
 
 #define NS_PER_S G_GINT64_CONSTANT(1000000000)
-#define RETRY_LATER_NS (2 * NS_PER_S)
 
 /* ---- lookup, install, remove ---- */
 
@@ -363,7 +362,7 @@ void ike_child_rekey_response_in(struct ike_sa *sa, const struct ike_payload_lis
 		}
 		sa->error_notify = err;
 		if (old && err == IKE_N_TEMPORARY_FAILURE)
-			old->info.rekey_at_ns = now + RETRY_LATER_NS;
+			old->info.rekey_at_ns = ike_retry_at(ep, now);
 		else if (old)
 			old->info.rekey_at_ns = INT64_MAX; /* it lives until its hard lifetime */
 		ike_log(ep, G_LOG_LEVEL_WARNING, "IKE SA %" G_GUINT64_FORMAT ": CHILD rekey refused (%s)", sa->id,

@@ -201,7 +201,7 @@ void ike_rekey_response_in(struct ike_sa *sa, const struct ike_payload_list *in,
 		}
 		sa->error_notify = err;
 		if (sa->state == IKE_SA_ESTABLISHED)
-			sa->rekey_at_ns = now + (err == IKE_N_TEMPORARY_FAILURE ? 2 : 60) * NS_PER_S;
+			sa->rekey_at_ns = err == IKE_N_TEMPORARY_FAILURE ? ike_retry_at(ep, now) : now + 60 * NS_PER_S;
 		return;
 	}
 	int isa = ike_payload_find(in, IKE_PL_SA, 0), inr = ike_payload_find(in, IKE_PL_NONCE, 0),

@@ -92,6 +92,11 @@ int64_t ike_jittered(struct ike_endpoint *ep, int64_t base_ns, int64_t jitter_ns
 	return base_ns - (int64_t)r;
 }
 
+int64_t ike_retry_at(struct ike_endpoint *ep, int64_t now)
+{
+	return now + NS_PER_S + (5 * NS_PER_S - ike_jittered(ep, 5 * NS_PER_S, 4 * NS_PER_S));
+}
+
 unsigned ike_exch_index(uint8_t exchange)
 {
 	return exchange >= IKE_EXCH_IKE_SA_INIT && exchange <= IKE_EXCH_INFORMATIONAL
@@ -646,7 +651,7 @@ void ike_input(struct ike_endpoint *ep, const struct ike_dgram *d, int64_t now)
 	}
 	if (msg->hdr.exchange == IKE_EXCH_IKE_SA_INIT) {
 		if (!response) {
-			if (!(msg->hdr.flags & IKE_FLAG_INITIATOR) || msg->hdr.msg_id != 0) {
+			if (!(msg->hdr.flags & IKE_FLAG_INITIATOR) || msg->hdr.msg_id != 0 || msg->hdr.spi_r != 0) {
 				drop(ep, IKE_DROP_INVALID);
 				goto out;
 			}

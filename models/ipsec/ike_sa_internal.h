@@ -189,6 +189,9 @@ void ike_random(struct ike_endpoint *ep, void *buf, size_t len);
 uint64_t ike_random_spi64(struct ike_endpoint *ep);
 uint32_t ike_random_child_spi(struct ike_endpoint *ep);
 int64_t ike_jittered(struct ike_endpoint *ep, int64_t base_ns, int64_t jitter_ns);
+/* When to retry an exchange the peer refused with TEMPORARY_FAILURE: 1 to 5 s from now, drawn
+ * at random so that two peers whose rekeys keep colliding drift apart (RFC 7296 §2.25). */
+int64_t ike_retry_at(struct ike_endpoint *ep, int64_t now);
 unsigned ike_exch_index(uint8_t exchange);
 void ike_count_notify(uint64_t *arr, uint16_t type);
 
