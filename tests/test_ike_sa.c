@@ -837,6 +837,29 @@ static void test_delete(void)
 	ike_pair_free(&p);
 }
 
+/* Both sides delete the same CHILD SA at once (RFC 7296 §1.4.1: neither echoes it), then both
+ * delete the IKE SA at once: everything is gone on both sides, nothing is retransmitted. */
+static void test_delete_crossing(void)
+{
+	struct ike_pair p;
+	ike_pair_init(&p, NULL, NULL, NULL, NULL, 29);
+	uint64_t id = setup(&p);
+	uint64_t rid = ike_sa_find_established(p.n[1].ep, p.n[1].peer);
+	CU_ASSERT(ike_child_delete(p.n[0].ep, id, first_child(&p, 0)->spi_in, p.now));
+	CU_ASSERT(ike_child_delete(p.n[1].ep, rid, first_child(&p, 1)->spi_in, p.now));
+	ike_pair_run_idle(&p, p.now + NS);
+	CU_ASSERT_EQUAL(ike_pair_n_children(&p, 0) + ike_pair_n_children(&p, 1), 0);
+	CU_ASSERT_EQUAL(count_child_events(&p, 0, false, IKE_DOWN_DELETED_PEER), 1);
+	CU_ASSERT_EQUAL(count_child_events(&p, 1, false, IKE_DOWN_DELETED_PEER), 1);
+	CU_ASSERT(ike_delete(p.n[0].ep, id, p.now));
+	CU_ASSERT(ike_delete(p.n[1].ep, rid, p.now));
+	ike_pair_run_until(&p, p.now + 200 * NS);
+	CU_ASSERT_EQUAL(ike_sa_count(p.n[0].ep) + ike_sa_count(p.n[1].ep), 0);
+	CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[0].ep)->retransmits + ike_endpoint_counters(p.n[1].ep)->retransmits, 0);
+	CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[0].ep)->dead_peers, 0);
+	ike_pair_free(&p);
+}
+
 /* ---- step 4: CREATE_CHILD_SA ---- */
 
 static void check_one_matching_child(struct ike_pair *p)
@@ -953,6 +976,34 @@ static void test_child_rekey_collision(void)
 		CU_ASSERT(esp_roundtrip(&p, 0));
 		ike_pair_free(&p);
 	}
+}
+
+/* The rekeying side prefers another group than the one in use: its KE (the current group) gets
+ * INVALID_KE_PAYLOAD from the peer, which picks the first proposal it supports; the retry wins. */
+static void test_ike_rekey_invalid_ke(void)
+{
+	struct ike_peer_cfg c0, c1;
+	ike_pair_default_cfg(0, false, &c0);
+	ike_pair_default_cfg(1, false, &c1);
+	c0.ike[1] = c0.ike[0];
+	c0.ike[1].dh = IKE_DH_MODP2048;
+	c0.n_ike = 2; /* ECP-256, MODP-2048 */
+	c1.ike[1] = c1.ike[0];
+	c1.ike[0].dh = IKE_DH_MODP2048;
+	c1.n_ike = 2; /* MODP-2048, ECP-256 */
+	struct ike_pair p;
+	ike_pair_init(&p, &c0, &c1, NULL, NULL, 52);
+	setup(&p); /* node 1 takes node 0's first choice: ECP-256 */
+	CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[1].ep)->invalid_ke_sent, 0);
+	uint64_t rid = ike_sa_find_established(p.n[1].ep, p.n[1].peer);
+	CU_ASSERT(ike_rekey(p.n[1].ep, rid, p.now));
+	ike_pair_run_idle(&p, p.now + NS);
+	CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[0].ep)->invalid_ke_sent, 1);
+	CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[1].ep)->ike_rekeys, 1);
+	CU_ASSERT_EQUAL(ike_sa_count(p.n[0].ep), 1);
+	CU_ASSERT_EQUAL(ike_sa_count(p.n[1].ep), 1);
+	check_one_matching_child(&p);
+	ike_pair_free(&p);
 }
 
 /* A CHILD rekey from node 0 crosses an IKE rekey from node 1: both are refused with
@@ -1481,11 +1532,13 @@ int main(void)
 		{ "dpd_dead_peer", test_dpd_dead_peer },
 		{ "dpd_only_when_idle", test_dpd_only_when_idle },
 		{ "delete", test_delete },
+		{ "delete_crossing", test_delete_crossing },
 		{ "child_rekey", test_child_rekey },
 		{ "child_rekey_pfs_mismatch", test_child_rekey_pfs_mismatch },
 		{ "child_rekey_collision", test_child_rekey_collision },
 		{ "rekey_collision_lowest_nonce", test_rekey_collision_lowest_nonce },
 		{ "rekey_child_vs_ike", test_rekey_child_vs_ike },
+		{ "ike_rekey_invalid_ke", test_ike_rekey_invalid_ke },
 		{ "ike_rekey", test_ike_rekey },
 		{ "ike_rekey_collision", test_ike_rekey_collision },
 		{ "rekey_times", test_rekey_times },
