@@ -672,7 +672,8 @@ static void test_format_rate(void)
 		const char *want;
 	} v[] = {{0, "0 bit/s"},         {950, "950 bit/s"},       {1e9, "1 Gbit/s"},
 		 {48.25e6, "48.2 Mbit/s"}, {1.5e9, "1.5 Gbit/s"},    {612.5e6, "612 Mbit/s"},
-		 {1250, "1.25 kbit/s"},    {12e12, "12 Tbit/s"}};
+		 {1250, "1.25 kbit/s"},    {12e12, "12 Tbit/s"},     {999.7e6, "1 Gbit/s"},
+		 {99.96e3, "100 kbit/s"}};
 	for (size_t i = 0; i < G_N_ELEMENTS(v); i++) {
 		g_autofree char *r = viz_format_rate(v[i].bps);
 		CU_ASSERT_STRING_EQUAL(r, v[i].want);

@@ -30,7 +30,6 @@ struct build {
 	const struct scenario *s;
 	const struct viz_overlay *ov;
 	Agraph_t *g;
-	Agraph_t *gw_cluster;
 	Agnode_t *internet;
 	Agnode_t *inst[2];
 	GString *internet_label; /* "Internet" and a line per path */
@@ -76,7 +75,7 @@ char *viz_format_rate(double bps)
 {
 	static const char *const units[] = {"bit/s", "kbit/s", "Mbit/s", "Gbit/s", "Tbit/s"};
 	unsigned u = 0;
-	while (bps >= 1000.0 && u + 1 < G_N_ELEMENTS(units)) {
+	while (bps >= 999.5 && u + 1 < G_N_ELEMENTS(units)) { /* 999.7 Mbit/s is "1 Gbit/s" */
 		bps /= 1000.0;
 		u++;
 	}
@@ -214,14 +213,27 @@ static void add_title(struct build *b)
 		set(b->g, "id", b->ov->svg_id);
 }
 
-static unsigned connection_tunnels(const struct scenario *s, const struct scn_connection *c);
+unsigned viz_connection_tunnels(const struct scenario *s, const struct scn_connection *c)
+{
+	const struct scn_site *site = NULL;
+	for (guint i = 0; s->sites && i < s->sites->len && !site; i++) {
+		const struct scn_site *x = g_ptr_array_index(s->sites, i);
+		if (g_strcmp0(x->name, c->site) == 0)
+			site = x;
+	}
+	if (!site)
+		return 0;
+	unsigned n = site->tunnels ? site->tunnels : 1;
+	unsigned max = active_active(s) ? 2 : 1;
+	return n < max ? n : max;
+}
 
 /* How many tunnel and P2S edges end on instance i. */
 static unsigned edges_on_instance(const struct build *b, unsigned i)
 {
 	unsigned n = 0;
 	for (guint j = 0; b->s->connections && j < b->s->connections->len; j++) {
-		unsigned t = connection_tunnels(b->s, g_ptr_array_index(b->s->connections, j));
+		unsigned t = viz_connection_tunnels(b->s, g_ptr_array_index(b->s->connections, j));
 		if (active_active(b->s))
 			n += t > i;
 		else if (i == b->ip_holder)
@@ -246,7 +258,6 @@ static void add_azure(struct build *b)
 
 	Agraph_t *gwc = agsubg(vnet, (char *)"cluster_gateway", 1);
 	set_id(b, gwc, "cluster_gateway");
-	b->gw_cluster = gwc;
 	g_autoptr(GString) l = g_string_new("VPN gateway ");
 	append_text(l, gw->name ? gw->name : "azure-gw");
 	g_string_append(l, "\\n");
@@ -291,7 +302,7 @@ static void add_azure(struct build *b)
 		set_id(b, n, name);
 		b->inst[i] = n;
 		enum viz_instance_state st = instance_state(b, i);
-		bool has_ip = active_active(b->s) ? i < 2 : i == b->ip_holder;
+		bool has_ip = active_active(b->s) || i == b->ip_holder;
 		uint32_t ip = active_active(b->s) ? gw->public_ip[i] : gw->public_ip[0];
 		g_autoptr(GString) il = g_string_new(NULL);
 		g_string_append_printf(il, "instance %u · %s\\n", i,
@@ -352,9 +363,9 @@ static const struct scn_path *find_path(const struct scenario *s, const char *ki
 }
 
 /* A line of the Internet node's label for the path from an on-prem node: "hq: 1 Gbit/s,
- * 10 ms"; the invisible edge places the Internet between the on-prem side and Azure. (Visible
- * path edges from every site to one Internet node would cross the tunnels of every other
- * site: the picture of ten sites was a tangle.) */
+ * 10 ms". (Path edges from every site to one Internet node crossed the tunnels of every other
+ * site: the picture of ten sites was a tangle. The Internet is placed by one invisible edge to
+ * the instance that holds the public IP.) */
 static void add_path(struct build *b, const char *who, const struct scn_path *p)
 {
 	if (!p)
@@ -381,26 +392,6 @@ static void add_path(struct build *b, const char *who, const struct scn_path *p)
 		g_string_append_printf(l, ", loss %s%%", num);
 	}
 	g_string_append(l, "\\l");
-}
-
-unsigned viz_connection_tunnels(const struct scenario *s, const struct scn_connection *c)
-{
-	return connection_tunnels(s, c);
-}
-
-static unsigned connection_tunnels(const struct scenario *s, const struct scn_connection *c)
-{
-	const struct scn_site *site = NULL;
-	for (guint i = 0; s->sites && i < s->sites->len && !site; i++) {
-		const struct scn_site *x = g_ptr_array_index(s->sites, i);
-		if (g_strcmp0(x->name, c->site) == 0)
-			site = x;
-	}
-	if (!site)
-		return 0;
-	unsigned n = site->tunnels ? site->tunnels : 1;
-	unsigned max = active_active(s) ? 2 : 1;
-	return n < max ? n : max;
 }
 
 /* "IKEv2 · GCMAES256" (Azure's default first offer), or the custom policy's phase 2. */
@@ -484,7 +475,7 @@ static const char *state_class(enum viz_tunnel_state st)
 
 static void add_tunnels(struct build *b, const struct scn_connection *c, Agnode_t *device)
 {
-	unsigned n = connection_tunnels(b->s, c);
+	unsigned n = viz_connection_tunnels(b->s, c);
 	for (unsigned k = 0; k < n; k++) {
 		unsigned inst = active_active(b->s) ? k : b->ip_holder;
 		g_autofree char *key = g_strdup_printf("tunnel:%s:%u", c->name ? c->name : "", k);
