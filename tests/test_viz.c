@@ -641,6 +641,23 @@ static void test_example_files(void)
 	CU_ASSERT(files >= 1);
 }
 
+/* PNG through cairo: a PNG signature, and an image about as wide as the SVG says. */
+static void test_png(void)
+{
+	struct scenario *s = active_active();
+	GError *err = NULL;
+	size_t len = 0;
+	g_autofree char *png = viz_topology_data(s, NULL, "png", &len, &err);
+	if (!png)
+		printf("png: %s\n", err->message);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(png);
+	CU_ASSERT(len > 24 && memcmp(png, "\x89PNG\r\n\x1a\n", 8) == 0 && memcmp(png + 12, "IHDR", 4) == 0);
+	const unsigned char *u = (const unsigned char *)png;
+	unsigned width = (unsigned)u[16] << 24 | (unsigned)u[17] << 16 | (unsigned)u[18] << 8 | u[19];
+	CU_ASSERT(width > 600 && width < 3000);
+	scn_destroy(s);
+}
+
 /* An unusual name must stay text: quotes, backslashes and HTML characters. */
 static void test_escaping_and_errors(void)
 {
@@ -877,6 +894,7 @@ int main(void)
 		{"P2S: 200 clients, dropped on failover", test_p2s},
 		{"S2S + P2S", test_s2s_p2s},
 		{"the library's example scenario files", test_example_files},
+		{"PNG", test_png},
 		{"odd names stay text; bad paths and formats", test_escaping_and_errors},
 		{"rates for labels", test_format_rate},
 		{"plot .dat exact, .gp marks and shading", test_plot_text},
