@@ -308,10 +308,11 @@ static void check_svg(const char *svg)
 	g_markup_parse_context_free(ctx);
 }
 
-/* The pictures in docs/topologies/: the seven seed topologies and two runs' overlays. */
+/* The pictures in docs/topologies/: the seven seed topologies, two runs' overlays and the
+ * single-tunnel device on an active-active gateway. */
 static const char *const docs_pictures[] = {"s2s-single-site", "active-standby", "active-active", "dual-redundancy",
 					    "multi-site", "p2s", "s2s-p2s", "active-active-failure",
-					    "dual-redundancy-states", NULL};
+					    "dual-redundancy-states", "active-active-one-tunnel", NULL};
 
 /* Renders DOT and SVG files in a temporary directory (and PNG to VIZ_DOCS_DIR when set);
  * returns the graph read back from the DOT file. */
@@ -456,7 +457,30 @@ static void test_active_active(void)
 	CU_ASSERT_STRING_EQUAL(agnameof(aghead(t0)), "instance0");
 	CU_ASSERT_STRING_EQUAL(agnameof(aghead(t1)), "instance1");
 	check_tunnels(g);
+	CU_ASSERT_EQUAL(sh.visible_edges, 5); /* no "no tunnel" edge */
 	agclose(g);
+
+	/* a device with one tunnel only: the picture says instance 1 has none from it */
+	struct scn_site *site = g_ptr_array_index(s->sites, 0);
+	site->tunnels = 1;
+	g_free(s->description);
+	s->description = g_strdup("a device that builds one tunnel only");
+	g = render_all(s, NULL, "active-active-one-tunnel");
+	sh = shape_of(g);
+	CU_ASSERT_EQUAL(sh.tunnels, 1);
+	Agedge_t *missing = NULL;
+	for (Agnode_t *n = agfstnode(g); n; n = agnxtnode(g, n))
+		for (Agedge_t *e = agfstout(g, n); e; e = agnxtout(g, e))
+			if (strcmp(attr(e, "class"), "no-tunnel") == 0)
+				missing = e;
+	CU_ASSERT_PTR_NOT_NULL_FATAL(missing);
+	CU_ASSERT_STRING_EQUAL(agnameof(aghead(missing)), "instance1");
+	CU_ASSERT_STRING_EQUAL(attr(missing, "style"), "dotted");
+	CU_ASSERT_STRING_EQUAL(attr(missing, "label"), "hq: no tunnel to instance 1");
+	agclose(g);
+	site->tunnels = 2;
+	g_free(s->description);
+	s->description = g_strdup("one site with a tunnel to each instance");
 
 	/* instance 1 fails: its tunnel is down, the other carries the traffic */
 	struct viz_tunnel_run tr[] = {{"hq", 0, VIZ_TUNNEL_UP, 612.5e6}, {"hq", 1, VIZ_TUNNEL_DOWN, 0}};

@@ -495,6 +495,23 @@ static void add_tunnels(struct build *b, const struct scn_connection *c, Agnode_
 		set_id(b, e, key);
 		set(e, "class", state_class(st));
 	}
+	/* A device with one tunnel to an active-active gateway: Azure also sends on instance 1,
+	 * whose packets have nowhere to go (azure-facts.md, pain point 5). Say so on the picture. */
+	if (active_active(b->s) && n == 1) {
+		g_autofree char *key = g_strdup_printf("missing:%s:1", c->name ? c->name : "");
+		Agedge_t *e = agedge(b->g, device, b->inst[1], key, 1);
+		set(e, "minlen", "2");
+		set(e, "headport", "w");
+		set(e, "style", "dotted");
+		set(e, "color", "#9e9e9e");
+		set(e, "fontcolor", "#6d6d6d");
+		g_autoptr(GString) l = g_string_new(NULL);
+		append_text(l, c->name);
+		g_string_append(l, ": no tunnel to instance 1");
+		set(e, "label", l->str);
+		set_id(b, e, key);
+		set(e, "class", "no-tunnel");
+	}
 }
 
 static void add_sites(struct build *b)
