@@ -12,3 +12,12 @@ EXTRA_DIST += tests/test_ike_pcap.sh
 tests_ike_pcap_writer_SOURCES = tests/ike_pcap_writer.c tests/ike_pair.h tests/ike_pair.c
 tests_ike_pcap_writer_CFLAGS = $(TEST_CFLAGS) $(CRYPTO_CFLAGS)
 tests_ike_pcap_writer_LDADD = $(IKE_LIBS) $(SIM_LIBS)
+
+# interop with a real strongSwan (charon, kernel-libipsec) in two network namespaces; skips (77)
+# unless root, ip netns and charon are available
+check_PROGRAMS += tests/ike_live_peer
+TESTS += tests/test_ike_strongswan.sh
+EXTRA_DIST += tests/test_ike_strongswan.sh
+tests_ike_live_peer_SOURCES = tests/ike_live_peer.c
+tests_ike_live_peer_CFLAGS = $(TEST_CFLAGS) $(CRYPTO_CFLAGS)
+tests_ike_live_peer_LDADD = $(IKE_LIBS)

@@ -1,0 +1,308 @@
+/* ike_live_peer.c: drives the IKEv2 engine (models/ipsec/ike.h) over real UDP sockets against a
+ * real peer (strongSwan's charon in test_ike_strongswan.sh): the boundary's "live mode" in its
+ * smallest form. Wall-clock time (CLOCK_MONOTONIC) and getrandom() feed the engine; sockets on
+ * UDP 500 and 4500 of LOCAL carry its datagrams. It initiates with PSK (IDs a.example/b.example),
+ * IKE AES-CBC-256/HMAC-SHA2-256/ECP-256, ESP AES-GCM-256, 10.10.1.0/24 <-> 10.10.2.0/24, then runs
+ * the steps given: rekey-child, rekey-ike, dpd, delete-child, delete. Each step must finish within
+ * 10 s. Prints the Wireshark rows and CHILD SAs it saw; exit status 0 when every step succeeded.
+ *
+ * Usage: ike_live_peer LOCAL_IP REMOTE_IP PSK [STEP...] */
+#include "models/ipsec/ike.h"
+#include "models/ipsec/ike_consts.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+struct live {
+	struct ike_endpoint *ep;
+	int s500, s4500;
+	uint32_t local_ip;
+	GHashTable *timers; /* sa id -> deadline */
+	unsigned children_up, children_down;
+	uint32_t last_spi_in;
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void cb_send(void *user, const struct ike_dgram *d)
+{
+	struct live *l = user;
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(d->dst.port),
+				  .sin_addr.s_addr = htonl(d->dst.ip) };
+	int s = d->src.port == IKE_NATT_PORT ? l->s4500 : l->s500;
+	if (sendto(s, d->data, d->len, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+		fprintf(stderr, "sendto: %s\n", strerror(errno));
+}
+
+static void cb_set_timer(void *user, uint64_t sa_id, int64_t at)
+{
+	struct live *l = user;
+	uint64_t *k = g_new(uint64_t, 1);
+	*k = sa_id;
+	if (at == INT64_MAX) {
+		g_hash_table_remove(l->timers, k);
+		g_free(k);
+		return;
+	}
+	int64_t *v = g_new(int64_t, 1);
+	*v = at;
+	g_hash_table_replace(l->timers, k, v);
+}
+
+static void cb_random(void *user, uint8_t *buf, size_t len)
+{
+	(void)user;
+	if (getrandom(buf, len, 0) != (ssize_t)len)
+		g_error("getrandom failed");
+}
+
+static void cb_child_up(void *user, const struct ike_child_info *c)
+{
+	struct live *l = user;
+	l->children_up++;
+	l->last_spi_in = c->spi_in;
+	printf("child up: in %08x out %08x encr %u/%u integ %u encap %d\n", c->spi_in, c->spi_out, c->encr,
+	       c->encr_key_bits, c->integ, c->udp_encap);
+	struct esp_sa_config in, out;
+	if (ike_child_esp_config(c, ESP_DIR_IN, &in) && ike_child_esp_config(c, ESP_DIR_OUT, &out)) {
+		printf("  key in  ");
+		for (size_t i = 0; i < in.encr_key_len; i++)
+			printf("%02x", in.encr_key[i]);
+		printf("\n  key out ");
+		for (size_t i = 0; i < out.encr_key_len; i++)
+			printf("%02x", out.encr_key[i]);
+		printf("\n");
+	}
+}
+
+static void cb_child_down(void *user, const struct ike_child_info *c, enum ike_down_reason why)
+{
+	struct live *l = user;
+	l->children_down++;
+	printf("child down: in %08x (%s)\n", c->spi_in, ike_down_reason_name(why));
+}
+
+static void cb_state(void *user, uint64_t sa, enum ike_sa_state o, enum ike_sa_state n)
+{
+	struct live *l = user;
+	printf("IKE SA %" G_GUINT64_FORMAT ": %s -> %s\n", sa, ike_sa_state_name(o), ike_sa_state_name(n));
+	if (n == IKE_SA_ESTABLISHED) {
+		char *row = ike_sa_wireshark_row(l->ep, sa);
+		printf("  ikev2_decryption_table: %s\n", row ? row : "?");
+		g_free(row);
+	}
+}
+
+static void cb_log(void *user, GLogLevelFlags level, const char *msg)
+{
+	(void)user;
+	(void)level;
+	printf("  log: %s\n", msg);
+}
+
+static int bind_udp(uint32_t ip, uint16_t port)
+{
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = htonl(ip) };
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		fprintf(stderr, "bind %u: %s\n", port, strerror(errno));
+		exit(77);
+	}
+	return s;
+}
+
+/* Runs the event loop until done() or the deadline; returns done(). */
+static bool run(struct live *l, int64_t timeout_ns, bool (*done)(struct live *, void *), void *ctx)
+{
+	int64_t end = mono_ns() + timeout_ns;
+	while (!done(l, ctx)) {
+		int64_t now = mono_ns();
+		if (now >= end)
+			return false;
+		int64_t next = end;
+		uint64_t due = 0;
+		GHashTableIter it;
+		gpointer k, v;
+		g_hash_table_iter_init(&it, l->timers);
+		while (g_hash_table_iter_next(&it, &k, &v))
+			if (*(int64_t *)v < next) {
+				next = *(int64_t *)v;
+				due = *(uint64_t *)k;
+			}
+		if (due && next <= now) {
+			g_hash_table_remove(l->timers, &due);
+			ike_timer(l->ep, due, now);
+			continue;
+		}
+		struct pollfd p[2] = { { l->s500, POLLIN, 0 }, { l->s4500, POLLIN, 0 } };
+		int ms = (int)((next - now) / 1000000) + 1;
+		if (poll(p, 2, ms) <= 0)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			if (!(p[i].revents & POLLIN))
+				continue;
+			uint8_t buf[65536];
+			struct sockaddr_in from;
+			socklen_t fl = sizeof(from);
+			ssize_t n = recvfrom(p[i].fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+			if (n <= 0)
+				continue;
+			struct ike_dgram d = { .src = { ntohl(from.sin_addr.s_addr), ntohs(from.sin_port) },
+					       .dst = { l->local_ip, i ? IKE_NATT_PORT : IKE_PORT },
+					       .data = buf,
+					       .len = (size_t)n };
+			ike_input(l->ep, &d, mono_ns());
+		}
+	}
+	return true;
+}
+
+struct wait_ctx {
+	uint64_t before;
+	int peer;
+};
+
+static bool established_with_child(struct live *l, void *ctx)
+{
+	struct wait_ctx *w = ctx;
+	uint64_t id = ike_sa_find_established(l->ep, w->peer);
+	return id && ike_sa_children(l->ep, id, NULL, 0) == 1 && l->children_up > 0;
+}
+
+static bool child_rekeyed(struct live *l, void *ctx)
+{
+	struct wait_ctx *w = ctx;
+	uint64_t id = ike_sa_find_established(l->ep, w->peer);
+	return ike_endpoint_counters(l->ep)->child_rekeys > w->before && id &&
+	       ike_sa_children(l->ep, id, NULL, 0) == 1;
+}
+
+static bool ike_rekeyed(struct live *l, void *ctx)
+{
+	struct wait_ctx *w = ctx;
+	return ike_endpoint_counters(l->ep)->ike_rekeys > w->before && ike_sa_count(l->ep) == 1 &&
+	       ike_sa_find_established(l->ep, w->peer);
+}
+
+static bool info_answered(struct live *l, void *ctx)
+{
+	struct wait_ctx *w = ctx;
+	return ike_endpoint_counters(l->ep)->rx_resp[3] > w->before;
+}
+
+static bool no_children(struct live *l, void *ctx)
+{
+	struct wait_ctx *w = ctx;
+	uint64_t id = ike_sa_find_established(l->ep, w->peer);
+	return id && ike_sa_children(l->ep, id, NULL, 0) == 0 && ike_endpoint_counters(l->ep)->rx_resp[3] > w->before;
+}
+
+static bool no_sa(struct live *l, void *ctx)
+{
+	(void)ctx;
+	return ike_sa_count(l->ep) == 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 4) {
+		fprintf(stderr, "usage: %s LOCAL_IP REMOTE_IP PSK [STEP...]\n", argv[0]);
+		return 2;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	struct in_addr a, b;
+	if (!inet_aton(argv[1], &a) || !inet_aton(argv[2], &b))
+		return 2;
+	struct live l = { .local_ip = ntohl(a.s_addr) };
+	l.timers = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	l.s500 = bind_udp(l.local_ip, IKE_PORT);
+	l.s4500 = bind_udp(l.local_ip, IKE_NATT_PORT);
+	static const struct ike_callbacks cb = { .send = cb_send,
+						 .set_timer = cb_set_timer,
+						 .random = cb_random,
+						 .child_up = cb_child_up,
+						 .child_down = cb_child_down,
+						 .ike_state = cb_state,
+						 .log = cb_log };
+	struct ike_endpoint_cfg ec = { .name = "live" };
+	l.ep = ike_endpoint_new(&ec, &cb, &l);
+	struct ike_peer_cfg c = { .name = "charon" };
+	c.local = (struct ike_addr){ l.local_ip, IKE_PORT };
+	c.remote = (struct ike_addr){ ntohl(b.s_addr), IKE_PORT };
+	c.local_id = (struct ike_id){ IKE_ID_FQDN, 9, "a.example" };
+	c.remote_id = (struct ike_id){ IKE_ID_FQDN, 9, "b.example" };
+	c.psk_len = MIN(strlen(argv[3]), sizeof(c.psk));
+	memcpy(c.psk, argv[3], c.psk_len);
+	c.ike[0] = (struct ike_ike_proposal){ IKE_ENCR_AES_CBC, 256, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_HMAC_SHA2_256_128,
+					      IKE_DH_ECP256 };
+	c.n_ike = 1;
+	c.esp[0] = (struct ike_esp_proposal){ IKE_ENCR_AES_GCM_16, 256, 0, 0 };
+	c.n_esp = 1;
+	c.local_ts[0] = (struct ike_ts4){ 0x0a0a0100u, 0x0a0a01ffu, 0, 65535, 0 };
+	c.remote_ts[0] = (struct ike_ts4){ 0x0a0a0200u, 0x0a0a02ffu, 0, 65535, 0 };
+	c.n_local_ts = c.n_remote_ts = 1;
+	c.force_encap = true;
+	GError *err = NULL;
+	int peer = ike_peer_add(l.ep, &c, &err);
+	if (peer < 0) {
+		fprintf(stderr, "%s\n", err->message);
+		return 1;
+	}
+	const int64_t T = 10 * G_GINT64_CONSTANT(1000000000);
+	struct wait_ctx w = { 0, peer };
+	ike_initiate(l.ep, peer, mono_ns());
+	bool ok = run(&l, T, established_with_child, &w);
+	printf("step setup: %s\n", ok ? "ok" : "FAILED");
+	for (int i = 4; ok && i < argc; i++) {
+		uint64_t id = ike_sa_find_established(l.ep, peer);
+		const struct ike_counters *k = ike_endpoint_counters(l.ep);
+		int64_t now = mono_ns();
+		if (strcmp(argv[i], "rekey-child") == 0) {
+			w.before = k->child_rekeys;
+			struct ike_child_info ci;
+			ok = ike_sa_children(l.ep, id, &ci, 1) == 1 && ike_child_rekey(l.ep, id, ci.spi_in, now) &&
+			     run(&l, T, child_rekeyed, &w);
+		} else if (strcmp(argv[i], "rekey-ike") == 0) {
+			w.before = k->ike_rekeys;
+			ok = ike_rekey(l.ep, id, now) && run(&l, T, ike_rekeyed, &w);
+		} else if (strcmp(argv[i], "dpd") == 0) {
+			w.before = k->rx_resp[3];
+			ok = ike_dpd_now(l.ep, id, now) && run(&l, T, info_answered, &w);
+		} else if (strcmp(argv[i], "delete-child") == 0) {
+			w.before = k->rx_resp[3];
+			struct ike_child_info ci;
+			ok = ike_sa_children(l.ep, id, &ci, 1) == 1 && ike_child_delete(l.ep, id, ci.spi_in, now) &&
+			     run(&l, T, no_children, &w);
+		} else if (strcmp(argv[i], "delete") == 0) {
+			ok = ike_delete(l.ep, id, now) && run(&l, T, no_sa, &w);
+		} else {
+			fprintf(stderr, "unknown step %s\n", argv[i]);
+			ok = false;
+		}
+		printf("step %s: %s\n", argv[i], ok ? "ok" : "FAILED");
+	}
+	const struct ike_counters *k = ike_endpoint_counters(l.ep);
+	uint64_t drops = 0;
+	for (int d = 0; d < IKE_DROP_COUNT; d++)
+		drops += k->drops[d];
+	printf("counters: retransmits %" G_GUINT64_FORMAT " drops %" G_GUINT64_FORMAT "\n", k->retransmits, drops);
+	ike_endpoint_free(l.ep);
+	g_hash_table_destroy(l.timers);
+	close(l.s500);
+	close(l.s4500);
+	return ok ? 0 : 1;
+}

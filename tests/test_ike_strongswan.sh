@@ -1,0 +1,176 @@
+#!/bin/bash
+# test_ike_strongswan.sh: the IKEv2 engine against a real strongSwan 5.9 charon. Two network
+# namespaces joined by a veth pair; charon (kernel-libipsec, so it forces UDP encapsulation)
+# responds at 192.0.2.2, tests/ike_live_peer initiates from 192.0.2.1 with PSK, AES-CBC-256/
+# SHA2-256/ECP-256 and AES-GCM-256, then rekeys the CHILD SA, rekeys the IKE SA, sends a
+# liveness check, deletes the CHILD SA and the IKE SA. Both sides must agree: charon's log must
+# show the SAs established, rekeyed and deleted, and the SK_ei charon derived must equal the one
+# in our exported Wireshark row. Skips (77) without root, ip netns or charon
+# (apt-get install strongswan-charon strongswan-swanctl libcharon-extra-plugins
+# libstrongswan-standard-plugins).
+CHARON=/usr/lib/ipsec/charon
+if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || ! [ -x "$CHARON" ] || ! command -v swanctl >/dev/null ||
+	! [ -e /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ] || ! [ -e /dev/net/tun ]; then
+	echo "needs root, ip netns, /dev/net/tun and strongSwan's charon with kernel-libipsec: SKIP"
+	exit 77
+fi
+top_builddir=${top_builddir:-.}
+peer=$(cd "$top_builddir/tests" && pwd)/ike_live_peer
+tag=ike$$
+nsa=${tag}a nsb=${tag}b
+dir=$(mktemp -d) || exit 99
+charon_pid=
+cleanup() {
+	if [ -n "$charon_pid" ] && [ "$(cat /proc/$charon_pid/comm 2>/dev/null)" = charon ]; then
+		kill "$charon_pid"
+		for _ in $(seq 1 50); do kill -0 "$charon_pid" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$charon_pid" 2>/dev/null
+	fi
+	ip netns del "$nsa" 2>/dev/null
+	ip netns del "$nsb" 2>/dev/null
+	rm -rf "$dir"
+}
+trap cleanup EXIT
+
+if ! ip netns add "$nsa" 2>/dev/null || ! ip netns add "$nsb"; then
+	echo "cannot create network namespaces: SKIP"
+	exit 77
+fi
+for n in $nsa $nsb; do
+	ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+done
+ip link add ${tag}x type veth peer name ${tag}y || exit 77
+ip link set ${tag}x netns $nsa
+ip link set ${tag}y netns $nsb
+ip -n $nsa addr add 192.0.2.1/24 dev ${tag}x
+ip -n $nsb addr add 192.0.2.2/24 dev ${tag}y
+for n in $nsa $nsb; do ip -n $n link set lo up; done
+ip -n $nsa link set ${tag}x up
+ip -n $nsb link set ${tag}y up
+ip -n $nsb addr add 10.10.2.1/32 dev lo
+
+psk=ci-test-psk-0123456789
+mkdir -p "$dir/run"
+cat >"$dir/strongswan.conf" <<CONF
+charon {
+	load = random nonce openssl kdf pem pkcs1 x509 pubkey kernel-libipsec kernel-netlink socket-default vici
+	port = 500
+	port_nat_t = 4500
+	retransmit_tries = 3
+	filelog {
+		main {
+			path = $dir/charon.log
+			append = no
+			flush_line = yes
+			default = 1
+			ike = 4
+			chd = 2
+			cfg = 2
+		}
+	}
+	syslog {
+		daemon {
+			default = -1
+		}
+	}
+	plugins {
+		vici {
+			socket = unix://$dir/charon.vici
+		}
+	}
+}
+CONF
+cat >"$dir/swanctl.conf" <<CONF
+connections {
+	b-a {
+		version = 2
+		local_addrs = 192.0.2.2
+		remote_addrs = 192.0.2.1
+		encap = yes
+		mobike = no
+		proposals = aes256-sha256-ecp256
+		local {
+			auth = psk
+			id = b.example
+		}
+		remote {
+			auth = psk
+			id = a.example
+		}
+		children {
+			net {
+				local_ts = 10.10.2.0/24
+				remote_ts = 10.10.1.0/24
+				esp_proposals = aes256gcm16
+			}
+		}
+	}
+}
+secrets {
+	ike-ab {
+		id-a = a.example
+		id-b = b.example
+		secret = "$psk"
+	}
+}
+CONF
+STRONGSWAN_CONF=$dir/strongswan.conf ip netns exec $nsb unshare --mount --propagation private \
+	sh -c "mount --bind $dir/run /run && exec $CHARON" >"$dir/charon.stdout" 2>&1 </dev/null &
+charon_pid=$!
+for _ in $(seq 1 300); do
+	swanctl --stats --uri "unix://$dir/charon.vici" >/dev/null 2>&1 && break
+	kill -0 $charon_pid 2>/dev/null || { echo "charon exited during startup"; cat "$dir/charon.log"; exit 1; }
+	sleep 0.02
+done
+swanctl --load-all --file "$dir/swanctl.conf" --uri "unix://$dir/charon.vici" >"$dir/load.log" 2>&1 ||
+	{ cat "$dir/load.log"; exit 1; }
+
+ip netns exec $nsa "$peer" 192.0.2.1 192.0.2.2 "$psk" rekey-child rekey-ike dpd delete-child delete \
+	>"$dir/peer.log" 2>&1
+rc=$?
+grep -v '^  log:' "$dir/peer.log"
+fail=0
+[ $rc = 0 ] || { echo "FAIL: ike_live_peer exited with $rc"; fail=1; }
+
+# charon's view
+check() {
+	n=$(grep -c -- "$1" "$dir/charon.log")
+	if [ "$n" -ge "$2" ]; then
+		echo "ok: charon logged '$1' $n times"
+	else
+		echo "FAIL: charon logged '$1' $n times, expected at least $2"
+		fail=1
+	fi
+}
+check "IKE_SA b-a\[1\] established" 1
+check "CHILD_SA net{1} established" 1
+check "CHILD_SA net{2} established" 1
+check "IKE_SA b-a\[2\] rekeyed" 1
+check "received DELETE for ESP CHILD_SA" 2
+check "received DELETE for IKE_SA" 2
+if grep -q "parsing .* failed\|invalid\|verification failed\|integrity check failed" "$dir/charon.log"; then
+	echo "FAIL: charon complained:"
+	grep "parsing .* failed\|invalid\|verification failed\|integrity check failed" "$dir/charon.log"
+	fail=1
+fi
+
+# SK_ei of both IKE SAs (the first and the rekeyed one): charon's hex dumps ("Sk_ei secret =>
+# 32 bytes @ ...", then "NN[IKE]    0: XX XX ...") against the third column of our
+# ikev2_decryption_table rows, in order
+grep 'ikev2_decryption_table:' "$dir/peer.log" | sed 's/.*ikev2_decryption_table: //' | cut -d, -f3 >"$dir/ours"
+awk '/Sk_ei secret/ {if (s != "") print tolower(s); s = ""; grab = 1; next}
+	grab && /\[IKE\] +[0-9]+: / {for (i = 3; i <= 18 && i <= NF; i++) if ($i ~ /^[0-9A-Fa-f][0-9A-Fa-f]$/) s = s $i; next}
+	{grab = 0}
+	END {if (s != "") print tolower(s)}' "$dir/charon.log" >"$dir/theirs"
+if [ "$(grep -c . "$dir/ours")" = 2 ] && cmp -s "$dir/ours" "$dir/theirs"; then
+	echo "ok: SK_ei of both IKE SAs agrees with charon's:"
+	cat "$dir/ours"
+else
+	echo "FAIL: SK_ei ours:"
+	cat "$dir/ours"
+	echo "charon's:"
+	cat "$dir/theirs"
+	fail=1
+fi
+[ $fail = 0 ] || { echo "--- charon.log"; cat "$dir/charon.log"; echo "--- peer.log"; cat "$dir/peer.log"; }
+exit $fail
