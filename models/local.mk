@@ -5,6 +5,10 @@ models_libmodels_a_SOURCES = \
 	models/azure_sku.h models/azure_sku.c \
 	models/ipsec_node.h models/ipsec_node.c \
 	models/capacity.h models/capacity.c \
-	models/ike_node.h models/ike_node.c
+	models/ike_node.h models/ike_node.c \
+	models/world.h models/world.c \
+	models/policy.h models/policy.c \
+	models/device.h models/device.c \
+	models/gateway.h models/gateway.c
 models_libmodels_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(CRYPTO_CFLAGS)
 MODELS_LIBS = models/libmodels.a $(IKE_LIBS) $(ESP_LIBS) $(SIM_LIBS)

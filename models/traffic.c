@@ -346,22 +346,27 @@ double traffic_loss_ratio(const struct traffic_flow *f)
 	return rx >= tx ? 0.0 : (double)(tx - rx) / (double)tx;
 }
 
-gboolean traffic_gap_spanning(const struct traffic_flow *f, sim_time t, sim_time now, struct traffic_gap *out)
+static bool gap_hits(const struct traffic_gap *g, sim_time t, sim_time slack_ns)
+{
+	return t < 0 || (g->from <= t + slack_ns && t < g->to);
+}
+
+gboolean traffic_gap_spanning(const struct traffic_flow *f, sim_time t, sim_time slack_ns, sim_time now,
+			      struct traffic_gap *out)
 {
 	struct traffic_gap best = { 0, 0 };
 	for (guint i = 0; i < f->gaps->len; i++) {
 		struct traffic_gap g = g_array_index(f->gaps, struct traffic_gap, i);
-		if ((t < 0 || (g.from <= t && t < g.to)) && g.to - g.from > best.to - best.from)
+		if (gap_hits(&g, t, slack_ns) && g.to - g.from > best.to - best.from)
 			best = g;
 	}
 	/* A gap still open at the end: from the last delivery (or the start) to when sending stopped. */
 	sim_time open_from = *f->c_rx_packets ? f->last_rx : f->cfg.start_ns;
 	sim_time open_to = MIN(now, f->cfg.stop_ns);
-	if (open_to - open_from >= f->cfg.gap_min_ns && (t < 0 || (open_from <= t && t < open_to)) &&
-	    open_to - open_from > best.to - best.from) {
-		best.from = open_from;
-		best.to = open_to;
-	}
+	struct traffic_gap open = { open_from, open_to };
+	if (open_to - open_from >= f->cfg.gap_min_ns && gap_hits(&open, t, slack_ns) &&
+	    open_to - open_from > best.to - best.from)
+		best = open;
 	if (best.to == best.from)
 		return FALSE;
 	*out = best;
@@ -379,4 +384,14 @@ double traffic_rx_bps(const struct traffic_flow *f, sim_time from, sim_time to)
 		bytes += sim_series_bin(s, i);
 	double span_s = sim_to_seconds((sim_time)(b1 - b0) * s->bin_ns);
 	return bytes * 8.0 / span_s;
+}
+
+double traffic_jain(const double *x, size_t n)
+{
+	double sum = 0, sq = 0;
+	for (size_t i = 0; i < n; i++) {
+		sum += x[i];
+		sq += x[i] * x[i];
+	}
+	return sq > 0 ? sum * sum / ((double)n * sq) : 1.0;
 }

@@ -107,12 +107,19 @@ sim_time traffic_delay_mean(const struct traffic_flow *f);
  * still in flight at the end count as lost: stop sources a little before the end of a run. */
 double traffic_loss_ratio(const struct traffic_flow *f);
 
-/* The longest gap between deliveries that contains time t (or, when t < 0, the longest gap of
- * all), counting the wait from the flow's start to its first delivery; false when there is none
- * at least cfg.gap_min_ns long. The end of the run closes a gap still open (up to `now`). */
-gboolean traffic_gap_spanning(const struct traffic_flow *f, sim_time t, sim_time now, struct traffic_gap *out);
+/* The outage a fault at time t caused, as the flow saw it: the longest gap between deliveries
+ * that contains t or starts at most slack_ns after it (packets already in flight when the fault
+ * hit still arrive), counting the wait from the flow's start to its first delivery. With t < 0,
+ * the longest gap of all. false when there is none at least cfg.gap_min_ns long. The end of the
+ * run closes a gap still open (up to `now`, or when the source stopped). */
+gboolean traffic_gap_spanning(const struct traffic_flow *f, sim_time t, sim_time slack_ns, sim_time now,
+			      struct traffic_gap *out);
 
 /* Mean received throughput in bit/s over [from, to), from the binned series. */
 double traffic_rx_bps(const struct traffic_flow *f, sim_time from, sim_time to);
+
+/* Jain's fairness index of n values: (sum x)^2 / (n * sum x^2), 1 when all are equal, 1/n when
+ * one takes everything; 1 for n == 0 or all zero. */
+double traffic_jain(const double *x, size_t n);
 
 #endif

@@ -3,7 +3,7 @@ TEST_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(CUNIT_CFLAGS)
 EXTRA_DIST += tests/cu.h
 
 CORE_TESTS = tests/test_sched tests/test_rng tests/test_trace tests/test_traffic tests/test_azure_sku \
-	tests/test_ipsec_node tests/test_capacity
+	tests/test_ipsec_node tests/test_capacity tests/test_models
 check_PROGRAMS += $(CORE_TESTS)
 TESTS += $(CORE_TESTS)
 tests_test_sched_SOURCES = tests/test_sched.c
@@ -28,6 +28,9 @@ tests_test_ipsec_node_LDADD = $(MODELS_LIBS) $(CUNIT_LIBS)
 tests_test_capacity_SOURCES = tests/test_capacity.c
 tests_test_capacity_CFLAGS = $(TEST_CFLAGS)
 tests_test_capacity_LDADD = $(MODELS_LIBS) $(CUNIT_LIBS)
+tests_test_models_SOURCES = tests/test_models.c
+tests_test_models_CFLAGS = $(TEST_CFLAGS) $(CRYPTO_CFLAGS)
+tests_test_models_LDADD = $(MODELS_LIBS) $(CUNIT_LIBS)
 
 include tests/net.mk
 include tests/esp.mk

@@ -66,7 +66,7 @@ static void test_cbr_exact(void)
 	CU_ASSERT_DOUBLE_EQUAL(traffic_loss_ratio(f), 0.0, 0);
 	CU_ASSERT_DOUBLE_EQUAL(traffic_rx_bps(f, 0, sim_s(1)), 1e6, 1e4);
 	struct traffic_gap g;
-	CU_ASSERT_FALSE(traffic_gap_spanning(f, -1, sim_now(&w.sim), &g));
+	CU_ASSERT_FALSE(traffic_gap_spanning(f, -1, 0, sim_now(&w.sim), &g));
 	CU_ASSERT_EQUAL(sim_stats_get(&w.net.stats, "flow/f/rx_packets"), 125);
 	world_destroy(&w);
 }
@@ -83,10 +83,14 @@ static void test_outage_gap(void)
 	/* last delivery: the packet sent at 288 ms (the one sent at 296 ms was in flight at 300 ms);
 	 * first after: the packet sent at 600 ms, once the link is back. */
 	struct traffic_gap g;
-	CU_ASSERT_TRUE_FATAL(traffic_gap_spanning(f, sim_ms(450), sim_now(&w.sim), &g));
+	CU_ASSERT_TRUE_FATAL(traffic_gap_spanning(f, sim_ms(450), 0, sim_now(&w.sim), &g));
 	CU_ASSERT_EQUAL(g.from, sim_us(288000 + 5800));
 	CU_ASSERT_EQUAL(g.to, sim_us(600000 + 5800));
-	CU_ASSERT_FALSE(traffic_gap_spanning(f, sim_ms(100), sim_now(&w.sim), &g));
+	CU_ASSERT_FALSE(traffic_gap_spanning(f, sim_ms(100), 0, sim_now(&w.sim), &g));
+	/* a fault at 290 ms: the gap starts 3.8 ms later (a packet was still in flight) */
+	CU_ASSERT_FALSE(traffic_gap_spanning(f, sim_ms(290), 0, sim_now(&w.sim), &g));
+	CU_ASSERT_TRUE(traffic_gap_spanning(f, sim_ms(290), sim_ms(5), sim_now(&w.sim), &g));
+	CU_ASSERT_EQUAL(g.from, sim_us(293800));
 	/* sent at 296, 304, ..., 592 ms: 38 packets lost */
 	CU_ASSERT_EQUAL(*f->c_tx_packets - *f->c_rx_packets, 38);
 	CU_ASSERT_DOUBLE_EQUAL(traffic_loss_ratio(f), 38.0 / 125.0, 1e-12);
@@ -102,7 +106,7 @@ static void test_outage_until_end(void)
 	struct traffic_flow *f = traffic_add_flow(&w.tr, &c, NULL);
 	sim_run_until(&w.sim, sim_s(2));
 	struct traffic_gap g;
-	CU_ASSERT_TRUE_FATAL(traffic_gap_spanning(f, sim_ms(700), sim_now(&w.sim), &g));
+	CU_ASSERT_TRUE_FATAL(traffic_gap_spanning(f, sim_ms(700), 0, sim_now(&w.sim), &g));
 	CU_ASSERT_EQUAL(g.from, sim_us(488000 + 5800));
 	CU_ASSERT_EQUAL(g.to, sim_s(1)); /* the source stopped at 1 s */
 	world_destroy(&w);

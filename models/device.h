@@ -1,0 +1,80 @@
+/* device.h: the on-prem VPN device of a site: a router between the site's LAN and the internet
+ * that builds one tunnel, or one per gateway public IP (active-active), with real IKEv2 and ESP.
+ *
+ * Routing follows the tunnels: the VNet's prefixes go out the first tunnel whose CHILD SA is up
+ * (as a device withdrawing BGP routes of a dead tunnel would), and to tunnel 0 when none is. When
+ * a tunnel's IKE SA dies (DPD or retransmissions exhausted) the device initiates again after its
+ * preset's reconnect delay, and keeps trying. */
+#ifndef MODELS_DEVICE_H
+#define MODELS_DEVICE_H
+
+#include "models/ike_node.h"
+#include "models/policy.h"
+#include "models/world.h"
+
+#define DEVICE_MAX_TUNNELS 2
+#define DEVICE_MAX_PREFIXES 8
+
+struct device_prefix {
+	uint32_t addr;
+	unsigned plen;
+};
+
+struct device_cfg {
+	const char *name;
+	enum device_preset preset;
+	uint32_t public_ip;
+	struct device_prefix local[DEVICE_MAX_PREFIXES];   /* the site's networks */
+	size_t n_local;
+	struct device_prefix remote[DEVICE_MAX_PREFIXES];  /* the VNet's */
+	size_t n_remote;
+	uint32_t gateway_ip[DEVICE_MAX_TUNNELS];           /* one tunnel per address */
+	size_t n_tunnels;
+	const char *psk;
+	int64_t dpd_interval_ns;  /* 0: the preset's */
+	bool initiator;           /* initiate at start_ns (else wait for the gateway) */
+	sim_time start_ns;
+	struct sim_link_params path_up, path_down; /* the site's internet path */
+};
+
+struct device_tunnel {
+	struct device *dev;
+	int index;
+	int peer;                 /* in the IKE endpoint */
+	struct ipsec_tunnel *t;
+	bool child_up;
+	uint64_t ike_sa;          /* the IKE SA we track (0: none) */
+	sim_event_id reconnect;
+	uint64_t *c_ups, *c_downs, *c_initiations;
+	sim_time last_up, last_down;
+};
+
+struct device {
+	struct world *w;
+	struct device_cfg cfg;
+	char *name;
+	struct sim_node *node;
+	struct sim_iface *wan;
+	struct ipsec_node in;
+	struct ike_node ike;
+	struct device_tunnel tun[DEVICE_MAX_TUNNELS];
+	int routed;               /* tunnel the VNet routes point at */
+	bool up;                  /* false while rebooting */
+};
+
+/* Builds the device on w (a node called cfg->name attached to the internet with its path) and,
+ * when cfg->initiator, schedules its first initiation. NULL with err on a bad configuration. */
+struct device *device_new(struct world *w, const struct device_cfg *cfg, GError **err);
+void device_free(struct device *d);
+
+/* A host on the site's LAN (addr inside the first local prefix; the device takes router_addr). */
+struct sim_node *device_add_host(struct device *d, const char *name, uint32_t addr, uint32_t router_addr);
+
+/* True when tunnel i has an installed CHILD SA. */
+static inline bool device_tunnel_up(const struct device *d, int i) { return d->tun[i].child_up; }
+
+/* Reboot: all IKE/ESP state is lost and the device is unreachable for down_ns; then it starts
+ * again (initiating if it is an initiator). */
+void device_reboot(struct device *d, sim_time down_ns);
+
+#endif

@@ -1,0 +1,130 @@
+/* gateway.h: the Azure VPN gateway: two instances behind one public IP (active-standby) or two
+ * (active-active), each a node with its own IKE endpoint, ESP state, processor (capacity) and
+ * tunnels; a VNet router that hands VNet traffic to the instances; health probing, takeover of
+ * the public IP, planned maintenance; connections to sites.
+ *
+ * Everything a run measures comes from these mechanisms (azure-facts.md §2, docs/models.md):
+ * - a crashed instance loses its links and all IKE/ESP state; the gateway notices it after
+ *   health_probe_threshold missed probes, every health_probe_interval;
+ * - active-standby: the standby then waits takeover_delay (moving the public IP and starting
+ *   its VPN service), takes the IP (a route change in the internet router) with no IKE state, and
+ *   answers the peers, which come back through their own DPD and reconnect logic;
+ * - planned maintenance: the active instance hands over deliberately: the standby owns the IP
+ *   after planned_handover and initiates to every connection itself;
+ * - active-active: both instances carry tunnels; the VNet router pins each flow to an instance
+ *   by hash, among the instances the health probes consider up;
+ * - capacity: each instance forwards through a processor of the SKU's aggregate rate (halved per
+ *   instance in active-active, so the pair totals the aggregate), each tunnel through a core of
+ *   the SKU's per-tunnel rate for the negotiated cipher (§7). */
+#ifndef MODELS_GATEWAY_H
+#define MODELS_GATEWAY_H
+
+#include "models/azure_sku.h"
+#include "models/capacity.h"
+#include "models/device.h"
+#include "models/ike_node.h"
+#include "models/world.h"
+
+#define GW_MAX_PREFIXES 8
+
+struct gateway_cfg {
+	const char *name;
+	const struct azure_sku *sku;
+	bool active_active;
+	bool policy_based;
+	uint32_t public_ip[2];          /* [1] only active-active */
+	struct device_prefix vnet[GW_MAX_PREFIXES];
+	size_t n_vnet;
+	int64_t dpd_timeout_ns;         /* 0: 45 s (§4) */
+	sim_time health_probe_interval_ns;  /* 0: 5 s */
+	unsigned health_probe_threshold;    /* 0: 2 */
+	sim_time takeover_delay_ns;         /* 0: 60 s */
+	sim_time planned_handover_ns;       /* 0: 12 s */
+	uint64_t queue_bytes;               /* per instance (0: 1 MB) */
+	uint64_t tunnel_queue_bytes;        /* per tunnel core (0: 256 KB) */
+	struct sim_link_params backbone;    /* instance <-> internet (rate 0: 10 Gbit/s, 1 ms) */
+};
+
+struct gw_connection_cfg {
+	const char *name;
+	uint32_t site_ip;               /* the device's public IP */
+	struct device_prefix remote[GW_MAX_PREFIXES]; /* the site's prefixes */
+	size_t n_remote;
+	const char *psk;
+	bool initiate;                  /* the gateway initiates at start (default: the device) */
+};
+
+struct gateway;
+
+/* The tunnel of one connection on one instance. */
+struct gw_tunnel {
+	struct gw_connection *conn;
+	int instance;
+	struct ipsec_tunnel *t;
+	struct cap_server core;
+	int peer;
+	bool up;                  /* a CHILD SA is installed (the truth) */
+	bool routable;            /* what the VNet side believes (stale until probes notice a crash) */
+	sim_time last_change;
+	uint64_t *c_ups, *c_downs;
+};
+
+struct gw_connection {
+	struct gateway *gw;
+	struct gw_connection_cfg cfg;
+	char *name;
+	struct gw_tunnel tun[2]; /* per instance */
+};
+
+struct gw_instance {
+	struct gateway *gw;
+	int idx;
+	struct sim_node *node;
+	struct sim_iface *wan;      /* to the internet (infrastructure address) */
+	struct sim_iface *vip;      /* holds the public IP while the instance owns it (else 0) */
+	struct sim_iface *vnet_end; /* the VNet router's end of the link to this instance */
+	struct ipsec_node in;
+	struct ike_node ike;
+	struct cap_server cap;
+	bool alive;
+	bool seen_up;               /* what the health probes believe */
+	unsigned misses;
+	uint64_t *c_crashes, *c_detected_down;
+};
+
+struct gateway {
+	struct world *w;
+	struct gateway_cfg cfg;
+	char *name;
+	struct gw_instance inst[2];
+	struct sim_node *vnet;
+	struct sim_iface *dispatch;
+	GPtrArray *conns;           /* struct gw_connection *, owned */
+	int active;                 /* active-standby: the instance owning the public IP */
+	struct sim_rng rng;
+	sim_event_id takeover_ev;
+	uint64_t *c_takeovers, *c_dispatch_drops;
+};
+
+/* Builds the gateway (instances, VNet router, probes). NULL with err when the configuration
+ * breaks Azure's rules (PolicyBased off Basic or active-active, active-active on Basic, ...). */
+struct gateway *gateway_new(struct world *w, const struct gateway_cfg *cfg, GError **err);
+void gateway_free(struct gateway *gw);
+
+/* Adds a connection to a site. NULL with err when the SKU's tunnel limit is reached or a
+ * PolicyBased gateway already has its one connection. */
+struct gw_connection *gateway_add_connection(struct gateway *gw, const struct gw_connection_cfg *cfg, GError **err);
+
+/* A host in the VNet (addr inside vnet[0]; the VNet router takes router_addr). */
+struct sim_node *gateway_add_host(struct gateway *gw, const char *name, uint32_t addr, uint32_t router_addr);
+
+/* Faults. */
+void gateway_crash(struct gateway *gw, int instance);
+void gateway_recover(struct gateway *gw, int instance);
+/* Planned maintenance of an instance, back after down_ns. */
+void gateway_maintenance(struct gateway *gw, int instance, sim_time down_ns);
+
+/* Counts of instances and tunnels up, for reports. */
+unsigned gateway_tunnels_up(const struct gateway *gw);
+
+#endif

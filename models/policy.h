@@ -1,0 +1,26 @@
+/* policy.h: IPsec/IKE policies as ike_peer_cfg settings: Azure's default proposals and
+ * lifetimes (azure-facts.md §4), and the on-prem device presets (retransmission, DPD, lifetimes,
+ * reconnect) after strongSwan, OpenBSD iked and a generic appliance (docs/models.md). */
+#ifndef MODELS_POLICY_H
+#define MODELS_POLICY_H
+
+#include "models/ipsec/ike.h"
+
+enum device_preset { DEVICE_GENERIC, DEVICE_STRONGSWAN, DEVICE_IKED };
+
+/* Azure's default IKEv2 policy: IKE AES256/SHA1, AES256/SHA256, AES128/SHA1, AES128/SHA256 with
+ * DH group 2 (3DES offers are omitted: no 3DES here); ESP GCM-AES256, AES256/SHA1, AES256/SHA256,
+ * AES128/SHA1, no PFS; IKE SA 28,800 s; CHILD SA 27,000 s RouteBased or 3,600 s PolicyBased and
+ * 102,400,000 KB; DPD timeout dpd_timeout_ns (45 s by default), probed after 10 s of silence. */
+void policy_azure_default(struct ike_peer_cfg *p, bool policy_based, int64_t dpd_timeout_ns);
+
+/* A device preset: proposals Azure accepts (AES256/SHA1/group 2 for IKE; GCM-AES256 then
+ * AES256/SHA1 for ESP), the preset's DPD interval, retransmission schedule and lifetimes. */
+void policy_device_preset(struct ike_peer_cfg *p, enum device_preset preset);
+
+/* How long the preset waits after a tunnel died before it initiates again. */
+int64_t policy_device_reconnect_ns(enum device_preset preset);
+
+const char *policy_device_preset_name(enum device_preset preset);
+
+#endif
