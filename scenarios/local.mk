@@ -3,4 +3,4 @@ include scenarios/scenarios.mk
 bin_PROGRAMS += vpnsim
 vpnsim_SOURCES = scenarios/vpnsim.c
 vpnsim_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS)
-vpnsim_LDADD = $(SIM_LIBS)
+vpnsim_LDADD = $(SCENARIO_LIBS)

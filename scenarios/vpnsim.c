@@ -1,5 +1,6 @@
 /* vpnsim.c: the command line: verbs and their options. `demo` runs the engine and the network
  * substrate on a built-in topology until scenario files can be run. */
+#include "scenarios/cmd.h"
 #include "sim/log.h"
 #include "sim/netdemo.h"
 #include "sim/rng.h"
@@ -15,6 +16,8 @@ static const char usage[] =
 	"usage: vpnsim <verb> [options]\n"
 	"\n"
 	"verbs:\n"
+	"  check FILE [--set S.K=V ...] [--quiet]\n"
+	"                                  parse and validate a scenario file (no simulation)\n"
 	"  demo [--seed N] [--pcap FILE]   run the built-in network demo and print what it simulated\n"
 	"  help                            this text\n"
 	"\n"
@@ -98,6 +101,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "demo") == 0)
 		return cmd_demo(argc, argv);
+	if (strcmp(argv[1], "check") == 0)
+		return vpnsim_cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage, stdout);
 		return 0;
