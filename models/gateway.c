@@ -303,19 +303,19 @@ struct gateway *gateway_new(struct world *w, const struct gateway_cfg *cfg, GErr
 	gw->name = g_strdup(name);
 	gw->cfg.name = gw->name;
 	if (!gw->cfg.dpd_timeout_ns)
-		gw->cfg.dpd_timeout_ns = sim_s(45);
+		gw->cfg.dpd_timeout_ns = GW_DEFAULT_DPD_TIMEOUT_NS;
 	if (!gw->cfg.health_probe_interval_ns)
-		gw->cfg.health_probe_interval_ns = sim_s(5);
+		gw->cfg.health_probe_interval_ns = GW_DEFAULT_PROBE_INTERVAL_NS;
 	if (!gw->cfg.health_probe_threshold)
-		gw->cfg.health_probe_threshold = 2;
+		gw->cfg.health_probe_threshold = GW_DEFAULT_PROBE_THRESHOLD;
 	if (!gw->cfg.takeover_delay_ns)
-		gw->cfg.takeover_delay_ns = sim_s(60);
+		gw->cfg.takeover_delay_ns = GW_DEFAULT_TAKEOVER_DELAY_NS;
 	if (!gw->cfg.planned_handover_ns)
-		gw->cfg.planned_handover_ns = sim_s(12);
+		gw->cfg.planned_handover_ns = GW_DEFAULT_PLANNED_HANDOVER_NS;
 	if (!gw->cfg.queue_bytes)
-		gw->cfg.queue_bytes = 1000000;
+		gw->cfg.queue_bytes = GW_DEFAULT_QUEUE_BYTES;
 	if (!gw->cfg.tunnel_queue_bytes)
-		gw->cfg.tunnel_queue_bytes = 256000;
+		gw->cfg.tunnel_queue_bytes = GW_DEFAULT_TUNNEL_QUEUE_BYTES;
 	if (!gw->cfg.backbone.rate_bps)
 		gw->cfg.backbone = world_path(10000000000ull, sim_ms(1), 0, 0);
 	g_autofree char *stream = g_strdup_printf("gateway/%s", gw->name);

@@ -27,6 +27,15 @@
 
 #define GW_MAX_PREFIXES 8
 
+/* Defaults, calibrated so that the outages of azure-facts.md §2 emerge (docs/models.md). */
+#define GW_DEFAULT_DPD_TIMEOUT_NS (45 * SIM_NS_PER_S)
+#define GW_DEFAULT_PROBE_INTERVAL_NS (5 * SIM_NS_PER_S)
+#define GW_DEFAULT_PROBE_THRESHOLD 2
+#define GW_DEFAULT_TAKEOVER_DELAY_NS (60 * SIM_NS_PER_S)
+#define GW_DEFAULT_PLANNED_HANDOVER_NS (12 * SIM_NS_PER_S)
+#define GW_DEFAULT_QUEUE_BYTES (1024u * 1024u)
+#define GW_DEFAULT_TUNNEL_QUEUE_BYTES (256u * 1024u)
+
 struct gateway_cfg {
 	const char *name;
 	const struct azure_sku *sku;
@@ -35,13 +44,13 @@ struct gateway_cfg {
 	uint32_t public_ip[2];          /* [1] only active-active */
 	struct device_prefix vnet[GW_MAX_PREFIXES];
 	size_t n_vnet;
-	int64_t dpd_timeout_ns;         /* 0: 45 s (§4) */
-	sim_time health_probe_interval_ns;  /* 0: 5 s */
-	unsigned health_probe_threshold;    /* 0: 2 */
-	sim_time takeover_delay_ns;         /* 0: 60 s */
-	sim_time planned_handover_ns;       /* 0: 12 s */
-	uint64_t queue_bytes;               /* per instance (0: 1 MB) */
-	uint64_t tunnel_queue_bytes;        /* per tunnel core (0: 256 KB) */
+	int64_t dpd_timeout_ns;         /* 0: GW_DEFAULT_DPD_TIMEOUT_NS (§4) */
+	sim_time health_probe_interval_ns;  /* 0: GW_DEFAULT_* below */
+	unsigned health_probe_threshold;
+	sim_time takeover_delay_ns;
+	sim_time planned_handover_ns;
+	uint64_t queue_bytes;               /* per instance */
+	uint64_t tunnel_queue_bytes;        /* per tunnel core */
 	struct sim_link_params backbone;    /* instance <-> internet (rate 0: 10 Gbit/s, 1 ms) */
 };
 

@@ -1,6 +1,8 @@
 /* scenario.c: the description's defaults, lookups and release (see scenario.h for each default). */
 #include "scenarios/scenario.h"
 
+#include "models/gateway.h"
+
 #include <string.h>
 
 #define KIB UINT64_C(1024)
@@ -43,11 +45,11 @@ struct scenario *scenario_new(void)
 	g->type = SCN_ROUTE_BASED;
 	g->mode = SCN_ACTIVE_STANDBY;
 	g->vnet = g_array_new(FALSE, TRUE, sizeof(struct scn_prefix));
-	g->health_probe_interval_ns = sim_s(5);
-	g->health_probe_threshold = 3;
-	g->takeover_delay_ns = sim_s(45);
-	g->planned_handover_ns = sim_s(10);
-	g->queue_bytes = 2 * MIB;
+	g->health_probe_interval_ns = GW_DEFAULT_PROBE_INTERVAL_NS;
+	g->health_probe_threshold = GW_DEFAULT_PROBE_THRESHOLD;
+	g->takeover_delay_ns = GW_DEFAULT_TAKEOVER_DELAY_NS;
+	g->planned_handover_ns = GW_DEFAULT_PLANNED_HANDOVER_NS;
+	g->queue_bytes = GW_DEFAULT_QUEUE_BYTES;
 	s->sites = g_ptr_array_new();
 	s->connections = g_ptr_array_new();
 	s->paths = g_ptr_array_new();

@@ -8,6 +8,7 @@
 #include "scenarios/units.h"
 #include "scenarios/validate.h"
 #include "sim/ipv4.h"
+#include "models/gateway.h"
 #include "tests/cu.h"
 
 #include <math.h>
@@ -591,10 +592,10 @@ static void test_good_minimal_defaults(void)
 	CU_ASSERT_EQUAL(s->gw.public_ip[0], ip("20.1.1.1"));
 	CU_ASSERT_FALSE(s->gw.p2s);
 	CU_ASSERT_EQUAL(s->gw.health_probe_interval_ns, sim_s(5));
-	CU_ASSERT_EQUAL(s->gw.health_probe_threshold, 3);
-	CU_ASSERT_EQUAL(s->gw.takeover_delay_ns, sim_s(45));
-	CU_ASSERT_EQUAL(s->gw.planned_handover_ns, sim_s(10));
-	CU_ASSERT_EQUAL(s->gw.queue_bytes, 2 * 1024 * 1024);
+	CU_ASSERT_EQUAL(s->gw.health_probe_threshold, GW_DEFAULT_PROBE_THRESHOLD);
+	CU_ASSERT_EQUAL(s->gw.takeover_delay_ns, GW_DEFAULT_TAKEOVER_DELAY_NS);
+	CU_ASSERT_EQUAL(s->gw.planned_handover_ns, GW_DEFAULT_PLANNED_HANDOVER_NS);
+	CU_ASSERT_EQUAL(s->gw.queue_bytes, GW_DEFAULT_QUEUE_BYTES);
 	CU_ASSERT_EQUAL_FATAL(s->sites->len, 1);
 	struct scn_site *site = s->sites->pdata[0];
 	CU_ASSERT_EQUAL(site->device, SCN_DEV_GENERIC);
