@@ -817,6 +817,26 @@ static void test_plot_text(void)
 	series_free(c);
 }
 
+/* Tunnel states: a lane per tunnel, state codes kept as they are in the .dat. */
+static void test_plot_states(void)
+{
+	const double av[] = {VIZ_TUNNEL_UP, VIZ_TUNNEL_DOWN, VIZ_TUNNEL_CONNECTING, VIZ_TUNNEL_UP};
+	const double bv[] = {VIZ_TUNNEL_UNKNOWN, VIZ_TUNNEL_STANDBY, VIZ_TUNNEL_STANDBY, VIZ_TUNNEL_UP};
+	struct sim_series *a = series("a", sim_s(1), av, 4), *b = series("b", sim_s(1), bv, 4);
+	struct viz_series lanes[] = {{"hq #0", a, 123.0}, {"hq #1", b, 0}};
+	struct viz_plot p = {.title = "states", .ylabel = "tunnel", .series = lanes, .n_series = 2, .states = true};
+	g_autofree char *dat = NULL, *gp = NULL;
+	GError *err = NULL;
+	CU_ASSERT_FATAL(viz_plot_text("st", &p, &dat, &gp, &err));
+	CU_ASSERT(g_str_has_suffix(dat, "# time_s\thq #0\thq #1\n0.5\t1\t0\n1.5\t4\t2\n2.5\t3\t2\n3.5\t1\t1\n"));
+	CU_ASSERT(strstr(gp, "set ytics ('hq #0' 0.4, 'hq #1' 1.4)") != NULL);
+	CU_ASSERT(strstr(gp, "h(v) = v == 1 ? 1 : v == 2 ? 2.0/3 : v == 3 ? 1.0/3 : v == 4 ? 0 : NaN") != NULL);
+	CU_ASSERT(strstr(gp, "binw = 1  #") != NULL);
+	CU_ASSERT(strstr(gp, "using ($1 - binw / 2):(1 + 0.8 * h($3)):(binw):(0) with vectors nohead ls 2") != NULL);
+	series_free(a);
+	series_free(b);
+}
+
 static bool have_gnuplot(void)
 {
 	g_autofree char *p = g_find_program_in_path("gnuplot");
@@ -862,13 +882,26 @@ static void test_plot_files(void)
 		g_autofree char *svg2 = NULL;
 		CU_ASSERT(g_file_get_contents(svg_path, &svg2, NULL, NULL));
 		CU_ASSERT(svg && svg2 && strcmp(svg, svg2) == 0);
+		/* the states script is valid gnuplot too (the series hold codes 0..4 here) */
+		struct viz_series lanes[] = {{"hq #0", a, 1.0}};
+		const double codes[] = {1, 4, 3, 2};
+		struct sim_series *c = series("c", sim_ms(100), codes, 4);
+		lanes[0].s = c;
+		CU_ASSERT(viz_plot_states(dir, "states", "states", lanes, 1, marks, 1, win, 1, &err));
+		if (err)
+			printf("gnuplot: %s\n", err->message);
+		g_clear_error(&err);
+		CU_ASSERT(file_size(dir, "states.svg") > 1000);
+		CU_ASSERT(file_size(dir, "states.png") > 1000);
+		series_free(c);
 	} else {
 		printf("\n  note: gnuplot not installed: SVG/PNG checks skipped (Debian: gnuplot-nox)\n");
 		CU_ASSERT_FALSE(ok);
 		CU_ASSERT(g_error_matches(err, VIZ_PLOT_ERROR, VIZ_PLOT_ERROR_NO_GNUPLOT));
 	}
 	g_clear_error(&err);
-	const char *files[] = {"tput.dat", "tput.gp", "tput.svg", "tput.png"};
+	const char *files[] = {"tput.dat",   "tput.gp",   "tput.svg",   "tput.png",
+			       "states.dat", "states.gp", "states.svg", "states.png"};
 	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
 		g_autofree char *path = g_build_filename(dir, files[i], NULL);
 		g_unlink(path);
@@ -922,6 +955,7 @@ int main(void)
 		{"odd names stay text; bad paths and formats", test_escaping_and_errors},
 		{"rates for labels", test_format_rate},
 		{"plot .dat exact, .gp marks and shading", test_plot_text},
+		{"plot of tunnel states: a lane each", test_plot_states},
 		{"plot files and gnuplot's SVG/PNG", test_plot_files},
 		{"plot without gnuplot", test_plot_no_gnuplot},
 		{NULL, NULL},

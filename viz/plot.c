@@ -2,6 +2,8 @@
  * so that a missing gnuplot costs the pictures, never the run). */
 #include "viz/plot.h"
 
+#include "viz/topology.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -111,7 +113,8 @@ static char *dat_text(const char *name, const struct viz_plot *p)
 		append_seconds(o, (sim_time)r * bin + bin / 2);
 		for (size_t i = 0; i < p->n_series; i++) {
 			g_string_append_c(o, '\t');
-			append_num(o, "%.9g", sim_series_bin(p->series[i].s, r) * p->series[i].scale);
+			double scale = p->states ? 1.0 : p->series[i].scale;
+			append_num(o, "%.9g", sim_series_bin(p->series[i].s, r) * scale);
 		}
 		g_string_append_c(o, '\n');
 	}
@@ -154,6 +157,29 @@ static void gp_marks(GString *o, const struct viz_plot *p)
 	}
 }
 
+/* The y axis of a states plot: a lane per series, the height in a lane by state. */
+static void gp_state_axes(GString *o, const char *name, const struct viz_plot *p)
+{
+	g_string_append_printf(o, "set yrange [-0.3:%zu.8]  # a lane per tunnel, headroom for the fault labels\n",
+			       p->n_series);
+	g_string_append(o, "set ytics (");
+	for (size_t i = 0; i < p->n_series; i++) {
+		g_string_append(o, i ? ", " : "");
+		append_quoted(o, p->series[i].label);
+		g_string_append_printf(o, " %zu.4", i);
+	}
+	g_string_append(o, ")\nset grid xtics lc rgb '#dddddd'\nunset key\nset border 3\nset tics nomirror\n");
+	g_string_append_printf(o,
+			       "\n# State codes in %s.dat: %d UP, %d standby, %d connecting, %d DOWN, %d unknown.\n"
+			       "# Height in a lane: UP at the top, DOWN at the bottom; unknown is not drawn.\n"
+			       "h(v) = v == %d ? 1 : v == %d ? 2.0/3 : v == %d ? 1.0/3 : v == %d ? 0 : NaN\n",
+			       name, VIZ_TUNNEL_UP, VIZ_TUNNEL_STANDBY, VIZ_TUNNEL_CONNECTING, VIZ_TUNNEL_DOWN,
+			       VIZ_TUNNEL_UNKNOWN, VIZ_TUNNEL_UP, VIZ_TUNNEL_STANDBY, VIZ_TUNNEL_CONNECTING,
+			       VIZ_TUNNEL_DOWN);
+	g_string_append(o, "set label 99 'in each lane: top UP, 2/3 standby, 1/3 connecting, bottom DOWN' "
+			   "at screen 0.01, screen 0.03 left textcolor rgb '#555555'\n");
+}
+
 static char *gp_text(const char *name, const struct viz_plot *p)
 {
 	GString *o = g_string_new(NULL);
@@ -168,14 +194,23 @@ static char *gp_text(const char *name, const struct viz_plot *p)
 	append_quoted(o, p->ylabel);
 	g_string_append(o, "\nset xrange [0:");
 	append_seconds(o, (sim_time)n_rows(p) * p->series[0].s->bin_ns);
-	g_string_append(o, "]\nset yrange [0:*]\n");
-	g_string_append(o, "set offsets 0, 0, graph 0.3, 0  # headroom for the fault labels\n");
-	g_string_append(o, "set grid lc rgb '#dddddd'\nset key outside right top vertical\nset border 3\nset tics nomirror\n");
+	g_string_append(o, "]\nbinw = ");
+	append_seconds(o, p->series[0].s->bin_ns);
+	g_string_append(o, "  # s, the width of a bin in the .dat\n");
+	if (p->states) {
+		gp_state_axes(o, name, p);
+	} else {
+		g_string_append(o, "set yrange [0:*]\n");
+		g_string_append(o, "set offsets 0, 0, graph 0.3, 0  # headroom for the fault labels\n");
+		g_string_append(o, "set grid lc rgb '#dddddd'\nset key outside right top vertical\nset border 3\n"
+				   "set tics nomirror\n");
+	}
 
-	g_string_append(o, "\n# One style per series: a colour and a dash type (readable in grey).\n");
-	for (size_t i = 0; i < p->n_series; i++)
-		g_string_append_printf(o, "set style line %zu lc rgb '%s' lw 2 dt %zu\n", i + 1,
-				       line_colours[i % N_STYLES], i % 5 + 1);
+	g_string_append(o, p->states ? "\n# One colour per lane.\n"
+				     : "\n# One style per series: a colour and a dash type (readable in grey).\n");
+	for (size_t i = 0; i < p->n_series; i++) /* lanes apart by height: solid, thicker */
+		g_string_append_printf(o, "set style line %zu lc rgb '%s' lw %d dt %zu\n", i + 1,
+				       line_colours[i % N_STYLES], p->states ? 3 : 2, p->states ? 1 : i % 5 + 1);
 	gp_marks(o, p);
 
 	g_string_append(o, "\n# SVG first, then the same plot as PNG.\n");
@@ -183,8 +218,13 @@ static char *gp_text(const char *name, const struct viz_plot *p)
 	g_string_append_printf(o, "set output '%s.svg'\n", name);
 	g_string_append(o, "plot");
 	for (size_t i = 0; i < p->n_series; i++) {
-		g_string_append_printf(o, "%s '%s.dat' using 1:%zu with %s ls %zu title ", i ? ", \\\n    " : "",
-				       name, i + 2, p->lines ? "lines" : "histeps", i + 1);
+		g_string_append_printf(o, "%s '%s.dat' using ", i ? ", \\\n    " : "", name);
+		if (p->states) /* each bin a flat stroke across its width */
+			g_string_append_printf(o, "($1 - binw / 2):(%zu + 0.8 * h($%zu)):(binw):(0) with vectors nohead",
+					       i, i + 2);
+		else
+			g_string_append_printf(o, "1:%zu with %s", i + 2, p->lines ? "lines" : "histeps");
+		g_string_append_printf(o, " ls %zu title ", i + 1);
 		append_quoted(o, p->series[i].label);
 	}
 	g_string_append(o, "\n");
@@ -275,6 +315,24 @@ bool viz_plot_throughput(const char *dir, const char *name, const char *title, c
 		.n_marks = n_marks,
 		.shaded = shaded,
 		.n_shaded = n_shaded,
+	};
+	return viz_plot_write(dir, name, &p, err);
+}
+
+bool viz_plot_states(const char *dir, const char *name, const char *title, const struct viz_series *lanes, size_t n,
+		     const struct viz_mark *marks, size_t n_marks, const struct viz_window *shaded, size_t n_shaded,
+		     GError **err)
+{
+	struct viz_plot p = {
+		.title = title,
+		.ylabel = "tunnel",
+		.series = lanes,
+		.n_series = n,
+		.marks = marks,
+		.n_marks = n_marks,
+		.shaded = shaded,
+		.n_shaded = n_shaded,
+		.states = true,
 	};
 	return viz_plot_write(dir, name, &p, err);
 }

@@ -55,6 +55,8 @@ struct viz_plot {
 	size_t n_shaded;
 	sim_time end_ns;         /* the x axis ends here; 0: at the end of the longest series */
 	bool lines;              /* draw straight lines between bin centres instead of steps */
+	bool states;             /* the bins hold tunnel states (enum viz_tunnel_state codes of
+				    viz/topology.h): one lane per series, see viz_plot_states */
 	bool no_render;          /* write NAME.dat and NAME.gp only, do not run gnuplot */
 };
 
@@ -71,6 +73,15 @@ bool viz_plot_write(const char *dir, const char *name, const struct viz_plot *p,
 bool viz_plot_throughput(const char *dir, const char *name, const char *title, const struct viz_series *series,
 			 size_t n, const struct viz_mark *marks, size_t n_marks, const struct viz_window *shaded,
 			 size_t n_shaded, GError **err);
+
+/* Tunnel states over time, one lane per series (labelled with the series' label): in its lane
+ * a step line sits at the top while the tunnel is UP, at 2/3 for standby, 1/3 for connecting
+ * and at the bottom while DOWN (height, not colour, tells the state); UNKNOWN (0) is not
+ * drawn. Each bin holds the state code of that bin (e.g. the state at its end); scales are
+ * ignored. */
+bool viz_plot_states(const char *dir, const char *name, const char *title, const struct viz_series *lanes, size_t n,
+		     const struct viz_mark *marks, size_t n_marks, const struct viz_window *shaded, size_t n_shaded,
+		     GError **err);
 
 /* The text of NAME.dat and NAME.gp without writing anything (for tests and embedding). Each
  * out pointer may be NULL; the strings are freed with g_free. */
