@@ -4,7 +4,9 @@
  * which writes NAME.svg and NAME.png.
  *
  * The .dat and .gp files depend only on the arguments (byte-identical from run to run), and
- * so does gnuplot's SVG (gnuplot 5.4 writes no date into it). */
+ * so do gnuplot's SVG and PNG for a given gnuplot (5.4 writes no date into either). Needs the
+ * program gnuplot (Debian: gnuplot-nox) only to draw; without it the .dat and .gp are written
+ * and the caller gets VIZ_PLOT_ERROR_NO_GNUPLOT. */
 #ifndef VIZ_PLOT_H
 #define VIZ_PLOT_H
 
@@ -69,7 +71,9 @@ double viz_scale_mbps(const struct sim_series *s);
  * VIZ_PLOT_ERROR_NO_GNUPLOT the .dat and .gp files are there. */
 bool viz_plot_write(const char *dir, const char *name, const struct viz_plot *p, GError **err);
 
-/* Throughput over time: viz_plot_write with y in Mbit/s ("throughput (Mbit/s)"), steps. */
+/* Throughput over time: viz_plot_write with the y axis "throughput (Mbit/s)", drawn as steps
+ * (each bin flat over its width). The series' scales must give Mbit/s (viz_scale_mbps for
+ * bytes per bin). */
 bool viz_plot_throughput(const char *dir, const char *name, const char *title, const struct viz_series *series,
 			 size_t n, const struct viz_mark *marks, size_t n_marks, const struct viz_window *shaded,
 			 size_t n_shaded, GError **err);

@@ -5,7 +5,11 @@
  *
  * The diagram reads the description only (scenarios/scenario.h) and the overlay; it never
  * looks at a model. Output is deterministic: the same scenario and overlay give the same bytes
- * (for a given Graphviz version and set of fonts). */
+ * for a given Graphviz version; SVG and DOT do not even depend on the installed fonts (labels
+ * are sized with Graphviz's built-in Helvetica metrics), PNG does (cairo and pango).
+ *
+ * Graphviz is not thread-safe and keeps its contexts for the process (see topology.c): call
+ * these functions from one thread at a time. */
 #ifndef VIZ_TOPOLOGY_H
 #define VIZ_TOPOLOGY_H
 
