@@ -7,6 +7,7 @@ include bench/esp.mk
 include bench/ike.mk
 include bench/engine.mk
 include bench/net.mk
+include bench/scale.mk
 
 noinst_PROGRAMS += $(BENCH_PROGS)
 

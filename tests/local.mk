@@ -39,3 +39,4 @@ include tests/ike_crypto.mk
 include tests/ike_sa.mk
 include tests/scenarios.mk
 include tests/viz.mk
+include tests/p2s.mk

@@ -1,0 +1,1 @@
+# bench/scale.mk: (empty until its sources land)

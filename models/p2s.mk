@@ -1,0 +1,1 @@
+# models/p2s.mk: (empty until its sources land)

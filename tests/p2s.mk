@@ -1,0 +1,1 @@
+# tests/p2s.mk: (empty until its sources land)
