@@ -150,8 +150,19 @@ static void add_peers(struct device *d)
 		p.psk_len = MIN(n, sizeof p.psk);
 		memcpy(p.psk, d->cfg.psk, p.psk_len);
 		policy_device_preset(&p, d->cfg.preset);
+		policy_apply_custom(&p, &d->cfg.policy);
 		if (d->cfg.dpd_interval_ns > 0)
 			p.dpd_interval_ns = d->cfg.dpd_interval_ns;
+		if (d->cfg.ike_lifetime_ns > 0) {
+			p.ike_lifetime_ns = d->cfg.ike_lifetime_ns;
+			p.ike_rekey_ns = d->cfg.ike_lifetime_ns / 10 * 9;
+		}
+		if (d->cfg.child_lifetime_ns > 0) {
+			p.child_lifetime_ns = d->cfg.child_lifetime_ns;
+			p.child_rekey_ns = d->cfg.child_lifetime_ns / 10 * 9;
+		}
+		for (size_t e = 0; d->cfg.pfs_group > 0 && e < p.n_esp; e++)
+			p.esp[e].dh = (uint16_t)d->cfg.pfs_group;
 		/* Route-based: any-to-any selectors; routes decide what enters the tunnel. */
 		struct ike_ts4 any = { 0, UINT32_MAX, 0, 65535, 0 };
 		p.local_ts[0] = any;

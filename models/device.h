@@ -32,6 +32,10 @@ struct device_cfg {
 	size_t n_tunnels;
 	const char *psk;
 	int64_t dpd_interval_ns;  /* 0: the preset's */
+	struct policy_custom policy; /* the connection's custom policy, mirrored (custom false: none) */
+	int64_t ike_lifetime_ns;  /* overrides (0: keep): where the device differs from Azure */
+	int64_t child_lifetime_ns;
+	int pfs_group;            /* > 0: the device asks for PFS with this group when it rekeys */
 	bool initiator;           /* initiate at start_ns (else wait for the gateway) */
 	sim_time start_ns;
 	struct sim_link_params path_up, path_down; /* the site's internet path */

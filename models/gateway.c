@@ -103,7 +103,8 @@ static void add_peer(struct gw_instance *ins, struct gw_connection *c)
 	size_t n = strlen(c->cfg.psk);
 	p.psk_len = MIN(n, sizeof p.psk);
 	memcpy(p.psk, c->cfg.psk, p.psk_len);
-	policy_azure_default(&p, gw->cfg.policy_based, gw->cfg.dpd_timeout_ns);
+	policy_azure_default(&p, gw->cfg.policy_based, c->cfg.dpd_timeout_ns ? c->cfg.dpd_timeout_ns : gw->cfg.dpd_timeout_ns);
+	policy_apply_custom(&p, &c->cfg.policy);
 	struct ike_ts4 any = { 0, UINT32_MAX, 0, 65535, 0 };
 	p.local_ts[0] = any;
 	p.remote_ts[0] = any;

@@ -61,6 +61,8 @@ struct gw_connection_cfg {
 	size_t n_remote;
 	const char *psk;
 	bool initiate;                  /* the gateway initiates at start (default: the device) */
+	struct policy_custom policy;    /* custom IPsec/IKE policy (policy.custom false: Azure's defaults) */
+	int64_t dpd_timeout_ns;         /* 0: the gateway's */
 };
 
 struct gateway;

@@ -1,6 +1,7 @@
 /* policy.c: the numbers behind Azure's defaults and the device presets. */
 #include "models/policy.h"
 
+#include <glib.h>
 #include <string.h>
 
 #include "models/ipsec/ike_consts.h"
@@ -119,5 +120,123 @@ const char *policy_device_preset_name(enum device_preset preset)
 	case DEVICE_GENERIC:
 	default:
 		return "generic";
+	}
+}
+
+/* ---- custom policies ---- */
+
+struct name_map {
+	const char *name;
+	int a, b; /* meaning depends on the table */
+};
+
+static const struct name_map *lookup(const struct name_map *t, const char *name)
+{
+	for (; t->name; t++)
+		if (name && g_ascii_strcasecmp(t->name, name) == 0)
+			return t;
+	return NULL;
+}
+
+/* encryption: a = transform, b = key bits (0: not implemented) */
+static const struct name_map encryption[] = {
+	{ "GCMAES256", IKE_ENCR_AES_GCM_16, 256 }, { "GCMAES192", IKE_ENCR_AES_GCM_16, 192 },
+	{ "GCMAES128", IKE_ENCR_AES_GCM_16, 128 }, { "AES256", IKE_ENCR_AES_CBC, 256 },
+	{ "AES192", IKE_ENCR_AES_CBC, 192 },	   { "AES128", IKE_ENCR_AES_CBC, 128 },
+	{ "None", IKE_ENCR_NULL, 0 },		   { "DES3", 0, 0 },
+	{ "DES", 0, 0 },			   { NULL, 0, 0 },
+};
+
+/* integrity: a = PRF, b = INTEG (0 for GCM: AEAD) */
+static const struct name_map integrity[] = {
+	{ "SHA384", IKE_PRF_HMAC_SHA2_384, IKE_INTEG_HMAC_SHA2_384_192 },
+	{ "SHA256", IKE_PRF_HMAC_SHA2_256, IKE_INTEG_HMAC_SHA2_256_128 },
+	{ "SHA1", IKE_PRF_HMAC_SHA1, IKE_INTEG_HMAC_SHA1_96 },
+	{ "GCMAES256", IKE_PRF_HMAC_SHA2_256, 0 },
+	{ "GCMAES192", IKE_PRF_HMAC_SHA2_256, 0 },
+	{ "GCMAES128", IKE_PRF_HMAC_SHA2_256, 0 },
+	{ "MD5", -1, -1 },
+	{ NULL, 0, 0 },
+};
+
+/* DH and PFS groups: a = group (-1: not implemented) */
+static const struct name_map groups[] = {
+	{ "DHGroup24", IKE_DH_MODP2048_S256, 0 }, { "PFS24", IKE_DH_MODP2048_S256, 0 },
+	{ "ECP384", IKE_DH_ECP384, 0 },		  { "ECP256", IKE_DH_ECP256, 0 },
+	{ "DHGroup14", IKE_DH_MODP2048, 0 },	  { "DHGroup2048", IKE_DH_MODP2048, 0 },
+	{ "PFS2048", IKE_DH_MODP2048, 0 },	  { "PFS14", IKE_DH_MODP2048, 0 },
+	{ "DHGroup2", IKE_DH_MODP1024, 0 },	  { "PFS2", IKE_DH_MODP1024, 0 },
+	{ "DHGroup1", -1, 0 },			  { "PFS1", -1, 0 },
+	{ "None", 0, 0 },			  { NULL, 0, 0 },
+};
+
+int policy_pfs_group(const char *name)
+{
+	const struct name_map *m = lookup(groups, name ? name : "None");
+	return m ? m->a : -1;
+}
+
+static bool refuse(GError **err, const char *what, const char *name)
+{
+	g_set_error(err, g_quark_from_static_string("policy-error"), 1,
+		    "%s '%s' is not one this simulator implements (no DES, 3DES, MD5 or DH group 1)", what,
+		    name ? name : "(none)");
+	return false;
+}
+
+bool policy_custom_from_names(struct policy_custom *out, const char *ike_encryption, const char *ike_integrity,
+			      const char *dh_group, const char *ipsec_encryption, const char *ipsec_integrity,
+			      const char *pfs_group, GError **err)
+{
+	memset(out, 0, sizeof *out);
+	const struct name_map *ie = lookup(encryption, ike_encryption), *ii = lookup(integrity, ike_integrity);
+	const struct name_map *dh = lookup(groups, dh_group), *ee = lookup(encryption, ipsec_encryption);
+	const struct name_map *ei = lookup(integrity, ipsec_integrity);
+	int pfs = policy_pfs_group(pfs_group);
+	if (!ie || !ie->b || ie->a == IKE_ENCR_NULL)
+		return refuse(err, "IKE encryption", ike_encryption);
+	if (!ii || ii->a < 0)
+		return refuse(err, "IKE integrity", ike_integrity);
+	if (!dh || dh->a <= 0)
+		return refuse(err, "DH group", dh_group);
+	if (!ee || (!ee->b && ee->a != IKE_ENCR_NULL))
+		return refuse(err, "IPsec encryption", ipsec_encryption);
+	if (!ei || ei->a < 0)
+		return refuse(err, "IPsec integrity", ipsec_integrity);
+	if (pfs < 0)
+		return refuse(err, "PFS group", pfs_group);
+	bool ike_gcm = ie->a == IKE_ENCR_AES_GCM_16, esp_gcm = ee->a == IKE_ENCR_AES_GCM_16;
+	out->custom = true;
+	out->ike.encr = (uint16_t)ie->a;
+	out->ike.encr_key_bits = (uint16_t)ie->b;
+	out->ike.prf = (uint16_t)ii->a;
+	out->ike.integ = ike_gcm ? 0 : (uint16_t)(ii->b ? ii->b : IKE_INTEG_HMAC_SHA2_256_128);
+	out->ike.dh = (uint16_t)dh->a;
+	out->esp.encr = (uint16_t)ee->a;
+	out->esp.encr_key_bits = (uint16_t)ee->b;
+	out->esp.integ = esp_gcm ? 0 : (uint16_t)(ei->b ? ei->b : IKE_INTEG_HMAC_SHA2_256_128);
+	out->esp.dh = (uint16_t)pfs;
+	return true;
+}
+
+void policy_apply_custom(struct ike_peer_cfg *p, const struct policy_custom *c)
+{
+	if (!c->custom)
+		return;
+	p->ike[0] = c->ike;
+	p->n_ike = 1;
+	p->esp[0] = c->esp;
+	p->n_esp = 1;
+	if (c->ike_lifetime_ns > 0) {
+		p->ike_lifetime_ns = c->ike_lifetime_ns;
+		p->ike_rekey_ns = c->ike_lifetime_ns / 10 * 9;
+	}
+	if (c->child_lifetime_ns > 0) {
+		p->child_lifetime_ns = c->child_lifetime_ns;
+		p->child_rekey_ns = c->child_lifetime_ns / 10 * 9;
+	}
+	if (c->child_lifetime_bytes > 0) {
+		p->child_lifetime_bytes = c->child_lifetime_bytes;
+		p->child_rekey_bytes = c->child_lifetime_bytes / 10 * 9;
 	}
 }

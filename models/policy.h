@@ -23,4 +23,29 @@ int64_t policy_device_reconnect_ns(enum device_preset preset);
 
 const char *policy_device_preset_name(enum device_preset preset);
 
+/* A custom IPsec/IKE policy (azure-facts.md §4): exactly one proposal per phase, and local
+ * lifetimes. Zero lifetimes keep the defaults of whoever applies it. */
+struct policy_custom {
+	bool custom;
+	struct ike_ike_proposal ike;
+	struct ike_esp_proposal esp; /* esp.dh: the PFS group (0: none) */
+	int64_t ike_lifetime_ns;
+	int64_t child_lifetime_ns;
+	uint64_t child_lifetime_bytes;
+};
+
+/* Translates Azure's names ("GCMAES256", "SHA384", "ECP384", "PFS2048", ...) into transforms.
+ * false with err (naming the offending value) when a name is unknown, or is one this simulator
+ * does not implement (DES, 3DES, MD5, DH group 1: refused rather than approximated). */
+bool policy_custom_from_names(struct policy_custom *out, const char *ike_encryption, const char *ike_integrity,
+			      const char *dh_group, const char *ipsec_encryption, const char *ipsec_integrity,
+			      const char *pfs_group, GError **err);
+
+/* The PFS group number for an Azure PFS name ("None": 0); -1 when unknown or not implemented. */
+int policy_pfs_group(const char *name);
+
+/* Replaces p's proposals with the custom ones and applies its non-zero lifetimes (rekeys at 90 %
+ * of them). Does nothing when !c->custom. */
+void policy_apply_custom(struct ike_peer_cfg *p, const struct policy_custom *c);
+
 #endif
