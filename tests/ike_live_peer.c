@@ -6,7 +6,10 @@
  * the steps given: rekey-child, rekey-ike, dpd, delete-child, delete. Each step must finish within
  * 10 s. Prints the Wireshark rows and CHILD SAs it saw; exit status 0 when every step succeeded.
  *
- * Usage: ike_live_peer LOCAL_IP REMOTE_IP PSK [STEP...] */
+ * With --respond it waits for the peer to initiate instead and its steps wait for what the peer
+ * does: wait-up, wait-child-rekey, wait-ike-rekey, wait-down.
+ *
+ * Usage: ike_live_peer LOCAL_IP REMOTE_IP PSK [--respond] [STEP...] */
 #include "models/ipsec/ike.h"
 #include "models/ipsec/ike_consts.h"
 
@@ -172,7 +175,7 @@ static bool run(struct live *l, int64_t timeout_ns, bool (*done)(struct live *, 
 }
 
 struct wait_ctx {
-	uint64_t before;
+	uint64_t before, before_down;
 	int peer;
 };
 
@@ -217,6 +220,12 @@ static bool no_sa(struct live *l, void *ctx)
 	return ike_sa_count(l->ep) == 0;
 }
 
+static bool child_rekeyed_by_peer(struct live *l, void *ctx)
+{
+	struct wait_ctx *w = ctx;
+	return l->children_down > w->before_down && child_rekeyed(l, ctx);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
@@ -256,6 +265,7 @@ int main(int argc, char **argv)
 	c.remote_ts[0] = (struct ike_ts4){ 0x0a0a0200u, 0x0a0a02ffu, 0, 65535, 0 };
 	c.n_local_ts = c.n_remote_ts = 1;
 	c.force_encap = true;
+	bool respond = argc > 4 && strcmp(argv[4], "--respond") == 0;
 	GError *err = NULL;
 	int peer = ike_peer_add(l.ep, &c, &err);
 	if (peer < 0) {
@@ -263,15 +273,29 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	const int64_t T = 10 * G_GINT64_CONSTANT(1000000000);
-	struct wait_ctx w = { 0, peer };
-	ike_initiate(l.ep, peer, mono_ns());
-	bool ok = run(&l, T, established_with_child, &w);
-	printf("step setup: %s\n", ok ? "ok" : "FAILED");
-	for (int i = 4; ok && i < argc; i++) {
+	struct wait_ctx w = { .peer = peer };
+	bool ok = true;
+	if (!respond) {
+		ike_initiate(l.ep, peer, mono_ns());
+		ok = run(&l, T, established_with_child, &w);
+		printf("step setup: %s\n", ok ? "ok" : "FAILED");
+	}
+	for (int i = respond ? 5 : 4; ok && i < argc; i++) {
 		uint64_t id = ike_sa_find_established(l.ep, peer);
 		const struct ike_counters *k = ike_endpoint_counters(l.ep);
 		int64_t now = mono_ns();
-		if (strcmp(argv[i], "rekey-child") == 0) {
+		if (strcmp(argv[i], "wait-up") == 0) {
+			ok = run(&l, 3 * T, established_with_child, &w);
+		} else if (strcmp(argv[i], "wait-child-rekey") == 0) {
+			w.before = k->child_rekeys;
+			w.before_down = l.children_down;
+			ok = run(&l, T, child_rekeyed_by_peer, &w);
+		} else if (strcmp(argv[i], "wait-ike-rekey") == 0) {
+			w.before = k->ike_rekeys;
+			ok = run(&l, T, ike_rekeyed, &w);
+		} else if (strcmp(argv[i], "wait-down") == 0) {
+			ok = run(&l, T, no_sa, &w);
+		} else if (strcmp(argv[i], "rekey-child") == 0) {
 			w.before = k->child_rekeys;
 			struct ike_child_info ci;
 			ok = ike_sa_children(l.ep, id, &ci, 1) == 1 && ike_child_rekey(l.ep, id, ci.spi_in, now) &&

@@ -5,7 +5,8 @@
 # SHA2-256/ECP-256 and AES-GCM-256, then rekeys the CHILD SA, rekeys the IKE SA, sends a
 # liveness check, deletes the CHILD SA and the IKE SA. Both sides must agree: charon's log must
 # show the SAs established, rekeyed and deleted, and the SK_ei charon derived must equal the one
-# in our exported Wireshark row. Skips (77) without root, ip netns or charon
+# in our exported Wireshark row. Then the roles swap: charon initiates, rekeys both SAs and
+# terminates, our engine responds. Skips (77) without root, ip netns or charon
 # (apt-get install strongswan-charon strongswan-swanctl libcharon-extra-plugins
 # libstrongswan-standard-plugins).
 CHARON=/usr/lib/ipsec/charon
@@ -172,5 +173,45 @@ else
 	cat "$dir/theirs"
 	fail=1
 fi
-[ $fail = 0 ] || { echo "--- charon.log"; cat "$dir/charon.log"; echo "--- peer.log"; cat "$dir/peer.log"; }
+# the other way round: charon initiates, rekeys the CHILD SA and the IKE SA, then terminates;
+# we respond
+ip netns exec $nsa "$peer" 192.0.2.1 192.0.2.2 "$psk" --respond wait-up wait-child-rekey wait-ike-rekey \
+	wait-down >"$dir/resp.log" 2>&1 &
+resp_pid=$!
+vici="unix://$dir/charon.vici"
+# waitfor STEP: until our responder reports the step done (or failed), at most 30 s
+waitfor() {
+	for _ in $(seq 1 300); do
+		grep -q "^step $1: " "$dir/resp.log" && break
+		sleep 0.1
+	done
+	if grep -q "^step $1: ok" "$dir/resp.log"; then
+		echo "ok: responder $1"
+	else
+		echo "FAIL: responder $1"
+		fail=1
+	fi
+}
+sleep 0.3
+swanctl --initiate --ike b-a --child net --timeout 10 --uri "$vici" >"$dir/sw1.log" 2>&1
+waitfor wait-up
+swanctl --rekey --child net --uri "$vici" >"$dir/sw2.log" 2>&1
+waitfor wait-child-rekey
+swanctl --rekey --ike b-a --uri "$vici" >"$dir/sw3.log" 2>&1
+waitfor wait-ike-rekey
+swanctl --terminate --ike b-a --timeout 10 --uri "$vici" >"$dir/sw4.log" 2>&1
+waitfor wait-down
+wait $resp_pid || { echo "FAIL: responder exited with $?"; fail=1; }
+grep -v '^  log:' "$dir/resp.log"
+check "IKE_SA b-a\[3\] established" 1
+check "IKE_SA b-a\[4\] rekeyed" 1
+
+[ $fail = 0 ] || {
+	echo "--- charon.log"
+	cat "$dir/charon.log"
+	echo "--- peer.log"
+	cat "$dir/peer.log"
+	echo "--- resp.log"
+	cat "$dir/resp.log"
+}
 exit $fail
