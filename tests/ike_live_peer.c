@@ -9,9 +9,16 @@
  * With --respond it waits for the peer to initiate instead and its steps wait for what the peer
  * does: wait-up, wait-child-rekey, wait-ike-rekey, wait-down.
  *
- * Usage: ike_live_peer LOCAL_IP REMOTE_IP PSK [--respond] [STEP...] */
+ * With AUTH "cert" instead of a PSK both sides use RSA certificates from the deterministic test
+ * PKI (tests/ike_pair.h; we are CN=node0, the peer CN=node1) and, responding, we assign the peer
+ * a virtual IP from 10.10.3.100-103 (P2S); --write-pki DIR writes the peer's files for swanctl
+ * (x509ca/ca.der, x509/node1.der, private/node1.der).
+ *
+ * Usage: ike_live_peer LOCAL_IP REMOTE_IP PSK|cert [--respond] [STEP...]
+ *        ike_live_peer --write-pki DIR */
 #include "models/ipsec/ike.h"
 #include "models/ipsec/ike_consts.h"
+#include "tests/ike_pair.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -78,8 +85,9 @@ static void cb_child_up(void *user, const struct ike_child_info *c)
 	struct live *l = user;
 	l->children_up++;
 	l->last_spi_in = c->spi_in;
-	printf("child up: in %08x out %08x encr %u/%u integ %u encap %d\n", c->spi_in, c->spi_out, c->encr,
-	       c->encr_key_bits, c->integ, c->udp_encap);
+	printf("child up: in %08x out %08x encr %u/%u integ %u encap %d vip %08x ts %08x-%08x <-> %08x-%08x\n",
+	       c->spi_in, c->spi_out, c->encr, c->encr_key_bits, c->integ, c->udp_encap, c->vip, c->local_ts[0].start,
+	       c->local_ts[0].end, c->remote_ts[0].start, c->remote_ts[0].end);
 	struct esp_sa_config in, out;
 	if (ike_child_esp_config(c, ESP_DIR_IN, &in) && ike_child_esp_config(c, ESP_DIR_OUT, &out)) {
 		printf("  key in  ");
@@ -226,8 +234,32 @@ static bool child_rekeyed_by_peer(struct live *l, void *ctx)
 	return l->children_down > w->before_down && child_rekeyed(l, ctx);
 }
 
+static void write_file(const char *dir, const char *name, const GByteArray *a)
+{
+	char *path = g_build_filename(dir, name, NULL);
+	char *d = g_path_get_dirname(path);
+	g_mkdir_with_parents(d, 0700);
+	GError *err = NULL;
+	if (!g_file_set_contents(path, (const char *)a->data, a->len, &err))
+		g_error("%s", err->message);
+	g_free(d);
+	g_free(path);
+}
+
+#define PKI_SEED 2026
+#define PKI_BITS 2048
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[1], "--write-pki") == 0) {
+		struct ike_pair_pki pki;
+		ike_pair_pki_make(&pki, PKI_SEED, PKI_BITS);
+		write_file(argv[2], "x509ca/ca.der", pki.ca_cert);
+		write_file(argv[2], "x509/node1.der", pki.cert[1]);
+		write_file(argv[2], "private/node1.der", pki.key[1]);
+		ike_pair_pki_free(&pki);
+		return 0;
+	}
 	if (argc < 4) {
 		fprintf(stderr, "usage: %s LOCAL_IP REMOTE_IP PSK [STEP...]\n", argv[0]);
 		return 2;
@@ -254,8 +286,16 @@ int main(int argc, char **argv)
 	c.remote = (struct ike_addr){ ntohl(b.s_addr), IKE_PORT };
 	c.local_id = (struct ike_id){ IKE_ID_FQDN, 9, "a.example" };
 	c.remote_id = (struct ike_id){ IKE_ID_FQDN, 9, "b.example" };
-	c.psk_len = MIN(strlen(argv[3]), sizeof(c.psk));
-	memcpy(c.psk, argv[3], c.psk_len);
+	struct ike_pair_pki pki = { 0 };
+	bool cert = strcmp(argv[3], "cert") == 0;
+	if (cert) {
+		ike_pair_pki_make(&pki, PKI_SEED, PKI_BITS);
+		ike_pair_use_certs(&c, &pki, 0);
+		c.local_id.len = c.remote_id.len = 0; /* the certificates' subjects */
+	} else {
+		c.psk_len = MIN(strlen(argv[3]), sizeof(c.psk));
+		memcpy(c.psk, argv[3], c.psk_len);
+	}
 	c.ike[0] = (struct ike_ike_proposal){ IKE_ENCR_AES_CBC, 256, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_HMAC_SHA2_256_128,
 					      IKE_DH_ECP256 };
 	c.n_ike = 1;
@@ -266,6 +306,11 @@ int main(int argc, char **argv)
 	c.n_local_ts = c.n_remote_ts = 1;
 	c.force_encap = true;
 	bool respond = argc > 4 && strcmp(argv[4], "--respond") == 0;
+	if (cert && respond) {
+		c.pool_start = 0x0a0a0364u; /* 10.10.3.100 */
+		c.pool_size = 4;
+		c.remote_ts[0] = (struct ike_ts4){ 0x0a0a0300u, 0x0a0a03ffu, 0, 65535, 0 };
+	}
 	GError *err = NULL;
 	int peer = ike_peer_add(l.ep, &c, &err);
 	if (peer < 0) {
@@ -325,6 +370,8 @@ int main(int argc, char **argv)
 		drops += k->drops[d];
 	printf("counters: retransmits %" G_GUINT64_FORMAT " drops %" G_GUINT64_FORMAT "\n", k->retransmits, drops);
 	ike_endpoint_free(l.ep);
+	if (cert)
+		ike_pair_pki_free(&pki);
 	g_hash_table_destroy(l.timers);
 	close(l.s500);
 	close(l.s4500);

@@ -6,7 +6,8 @@
 # liveness check, deletes the CHILD SA and the IKE SA. Both sides must agree: charon's log must
 # show the SAs established, rekeyed and deleted, and the SK_ei charon derived must equal the one
 # in our exported Wireshark row. Then the roles swap: charon initiates, rekeys both SAs and
-# terminates, our engine responds. Skips (77) without root, ip netns or charon
+# terminates, our engine responds. Last, P2S with certificates: charon initiates with its
+# certificate and asks for a virtual IP, our engine assigns one. Skips (77) without root, ip netns or charon
 # (apt-get install strongswan-charon strongswan-swanctl libcharon-extra-plugins
 # libstrongswan-standard-plugins).
 CHARON=/usr/lib/ipsec/charon
@@ -106,6 +107,30 @@ connections {
 			}
 		}
 	}
+	p2s {
+		version = 2
+		local_addrs = 192.0.2.2
+		remote_addrs = 192.0.2.1
+		encap = yes
+		mobike = no
+		vips = 0.0.0.0
+		proposals = aes256-sha256-ecp256
+		local {
+			auth = pubkey
+			certs = node1.der
+			id = "O=vpnsim, CN=node1"
+		}
+		remote {
+			auth = pubkey
+			id = "O=vpnsim, CN=node0"
+		}
+		children {
+			p2s {
+				remote_ts = 10.10.1.0/24
+				esp_proposals = aes256gcm16
+			}
+		}
+	}
 }
 secrets {
 	ike-ab {
@@ -123,6 +148,8 @@ for _ in $(seq 1 300); do
 	kill -0 $charon_pid 2>/dev/null || { echo "charon exited during startup"; cat "$dir/charon.log"; exit 1; }
 	sleep 0.02
 done
+# the deterministic test PKI: charon is CN=node1, we are CN=node0
+"$peer" --write-pki "$dir" || exit 1
 swanctl --load-all --file "$dir/swanctl.conf" --uri "unix://$dir/charon.vici" >"$dir/load.log" 2>&1 ||
 	{ cat "$dir/load.log"; exit 1; }
 
@@ -205,6 +232,21 @@ wait $resp_pid || { echo "FAIL: responder exited with $?"; fail=1; }
 grep -v '^  log:' "$dir/resp.log"
 check "IKE_SA b-a\[3\] established" 1
 check "IKE_SA b-a\[4\] rekeyed" 1
+
+# P2S: charon initiates with its certificate and asks for a virtual IP; we check its certificate
+# against the test CA, sign with ours and assign 10.10.3.100 from our pool
+ip netns exec $nsa "$peer" 192.0.2.1 192.0.2.2 cert --respond wait-up wait-down >"$dir/resp.log" 2>&1 &
+resp_pid=$!
+sleep 0.3
+swanctl --initiate --ike p2s --child p2s --timeout 10 --uri "$vici" >"$dir/sw5.log" 2>&1
+waitfor wait-up
+swanctl --terminate --ike p2s --timeout 10 --uri "$vici" >"$dir/sw6.log" 2>&1
+waitfor wait-down
+wait $resp_pid || { echo "FAIL: P2S responder exited with $?"; fail=1; }
+grep -v '^  log:' "$dir/resp.log"
+check "authentication of 'O=vpnsim, CN=node0' with RSA.* successful" 1
+check "installing new virtual IP 10.10.3.100" 1
+check "CHILD_SA p2s{[0-9]*} established .* 10.10.3.100/32 === 10.10.1.0/24" 1
 
 [ $fail = 0 ] || {
 	echo "--- charon.log"

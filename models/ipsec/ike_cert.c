@@ -169,13 +169,13 @@ enum ike_cert_verdict ike_cert_verify(const struct ike_peer *p, const struct ike
 	if (!x)
 		return IKE_CERT_UNTRUSTED;
 	enum ike_cert_verdict v = IKE_CERT_OK;
-	/* the identity must be the certificate's subject */
-	uint8_t *dn = NULL;
-	int n = i2d_X509_NAME(X509_get_subject_name(x), &dn);
-	if (id_type != IKE_ID_DER_ASN1_DN || n <= 0 || (size_t)n != id_data->len ||
-	    memcmp(dn, id_data->p, id_data->len) != 0)
+	/* the identity must be the certificate's subject, compared as names (strongSwan encodes
+	 * the attributes as UTF8String where the certificate may hold PrintableString) */
+	const uint8_t *q = id_data->p;
+	X509_NAME *id = id_type == IKE_ID_DER_ASN1_DN ? d2i_X509_NAME(NULL, &q, (long)id_data->len) : NULL;
+	if (!id || q != id_data->p + id_data->len || X509_NAME_cmp(id, X509_get_subject_name(x)) != 0)
 		v = IKE_CERT_ID_MISMATCH;
-	OPENSSL_free(dn);
+	X509_NAME_free(id);
 	if (v != IKE_CERT_OK) {
 		X509_free(x);
 		return v;

@@ -418,9 +418,13 @@ void ike_init_request_in(struct ike_endpoint *ep, const struct ike_dgram *d, con
 	sa->frag_ok = cfg->fragment_mtu && ike_notify_find(l, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED);
 	if (sa->frag_ok)
 		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_IKEV2_FRAGMENTATION_SUPPORTED, NULL, 0);
-	if (cfg->auth == IKE_AUTH_MODE_CERT)
+	if (cfg->auth == IKE_AUTH_MODE_CERT) {
+		/* RFC 7296 §3.7: the responder asks for the initiator's certificate here */
+		const struct ike_peer *pp = g_ptr_array_index(ep->peers, peer);
+		ike_build_cert(&b, IKE_PL_CERTREQ, IKE_CERT_X509_SIGNATURE, pp->ca_hash, 20);
 		ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_SIGNATURE_HASH_ALGORITHMS, SIG_HASHES,
 				 sizeof(SIG_HASHES));
+	}
 	GByteArray *m = ike_build_finish(&b);
 	sa->init_req = g_byte_array_new();
 	g_byte_array_append(sa->init_req, msg->raw.p, (guint)msg->raw.len);
