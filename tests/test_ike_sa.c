@@ -284,6 +284,33 @@ static void test_nat_detected(void)
 	ike_pair_free(&p);
 }
 
+/* Behind the NAT, node 0 keeps the mapping open with a keepalive whenever it sent nothing for
+ * 20 s; node 1 (not behind a NAT) sends none and ignores them. */
+static void test_nat_keepalive(void)
+{
+	struct ike_peer_cfg c0, c1;
+	ike_pair_default_cfg(0, true, &c0);
+	ike_pair_default_cfg(1, true, &c1);
+	struct ike_pair p;
+	ike_pair_init(&p, &c0, &c1, NULL, NULL, 5);
+	p.nat = true;
+	uint64_t id = setup(&p);
+	/* node 0 last sent the IKE_AUTH request at 20 ms */
+	CU_ASSERT_EQUAL(ike_pair_next_timer(&p, 0), 20 * MS + 20 * NS);
+	ike_pair_run_until(&p, 65 * NS);
+	CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[0].ep)->keepalives_sent, 3);
+	CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[1].ep)->keepalives_sent, 0);
+	CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[1].ep)->drops[IKE_DROP_BAD_MARKER], 0);
+	/* any other message resets the clock: a liveness check at 65 s, the next keepalive at 85 s */
+	CU_ASSERT(ike_dpd_now(p.n[0].ep, id, p.now));
+	ike_pair_run_until(&p, 85 * NS - 1);
+	CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[0].ep)->keepalives_sent, 3);
+	ike_pair_run_until(&p, 85 * NS);
+	CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[0].ep)->keepalives_sent, 4);
+	CU_ASSERT_EQUAL(ike_sa_state(p.n[0].ep, id), IKE_SA_ESTABLISHED);
+	ike_pair_free(&p);
+}
+
 /* No NAT, but the initiator forces encapsulation (strongSwan's encap=yes). */
 static void test_force_encap(void)
 {
@@ -1516,6 +1543,7 @@ int main(void)
 		{ "proposal_selection", test_proposal_selection },
 		{ "ts_narrowing", test_ts_narrowing },
 		{ "nat_detected", test_nat_detected },
+		{ "nat_keepalive", test_nat_keepalive },
 		{ "force_encap", test_force_encap },
 		{ "lost_packets", test_lost_packets },
 		{ "duplicates", test_duplicates },

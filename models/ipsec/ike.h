@@ -112,6 +112,8 @@ struct ike_peer_cfg {
 	struct ike_ts4 local_ts[IKE_MAX_TS], remote_ts[IKE_MAX_TS];
 	size_t n_local_ts, n_remote_ts;
 	int64_t dpd_interval_ns;      /* 0: no DPD */
+	int64_t keepalive_ns;	      /* NAT keepalives (RFC 3948 §2.3) when we are behind a NAT
+				       * and sent nothing for this long; 0: 20 s, < 0: never */
 	int64_t ike_rekey_ns;	      /* IKE SA rekey after this (0: never) */
 	int64_t ike_lifetime_ns;      /* IKE SA deleted after this (0: never) */
 	int64_t child_rekey_ns;	      /* CHILD SA rekey (0: never) */
@@ -208,6 +210,7 @@ struct ike_counters {
 	uint64_t drops[IKE_DROP_COUNT];
 	uint64_t parse_drops[32];     /* by enum ike_parse_verdict */
 	uint64_t dpd_sent;
+	uint64_t keepalives_sent;
 	uint64_t ike_rekeys, child_rekeys;
 	uint64_t established, dead_peers, cookies_sent, invalid_ke_sent;
 	uint64_t frags_tx, frags_rx, reassembled; /* RFC 7383 fragments sent and received, messages

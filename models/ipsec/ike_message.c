@@ -66,6 +66,7 @@ void ike_send_raw(struct ike_endpoint *ep, struct ike_addr src, struct ike_addr 
 
 void ike_send_msg(struct ike_sa *sa, const GByteArray *msg, const GPtrArray *frags)
 {
+	sa->last_tx_ns = sa->ep->now_ns;
 	if (!frags) {
 		ike_send_raw(sa->ep, sa->local, sa->remote, msg);
 		return;

@@ -368,7 +368,18 @@ static int64_t min64(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
-/* The SA's next deadline: retransmission, DPD, rekeys, lifetimes, half-open timeout. */
+/* The NAT keepalive interval of an SA, or 0 when it sends none: only an SA that found itself
+ * behind a NAT keeps the mapping open (RFC 3948 §2.3). */
+static int64_t keepalive_interval(const struct ike_sa *sa)
+{
+	const struct ike_peer_cfg *cfg = ike_sa_cfg(sa);
+	if (!sa->nat_local || cfg->keepalive_ns < 0)
+		return 0;
+	return cfg->keepalive_ns ? cfg->keepalive_ns : 20 * NS_PER_S;
+}
+
+/* The SA's next deadline: retransmission, DPD, NAT keepalive, rekeys, lifetimes, half-open
+ * timeout. */
 static int64_t sa_deadline(const struct ike_sa *sa)
 {
 	const struct ike_peer_cfg *cfg = ike_sa_cfg(sa);
@@ -382,6 +393,9 @@ static int64_t sa_deadline(const struct ike_sa *sa)
 	if (sa->state != IKE_SA_ESTABLISHED)
 		return t;
 	t = min64(t, sa->expire_at_ns);
+	int64_t ka = keepalive_interval(sa);
+	if (ka > 0)
+		t = min64(t, sa->last_tx_ns + ka);
 	if (!sa->req.active && sa->queue->len == 0) {
 		t = min64(t, sa->rekey_at_ns);
 		if (cfg->dpd_interval_ns > 0)
@@ -413,6 +427,14 @@ void ike_sa_update_timer(struct ike_sa *sa, int64_t now)
 static void sa_due(struct ike_sa *sa, int64_t now)
 {
 	const struct ike_peer_cfg *cfg = ike_sa_cfg(sa);
+	int64_t ka = keepalive_interval(sa);
+	if (ka > 0 && now >= sa->last_tx_ns + ka) {
+		static const uint8_t keepalive = 0xff;
+		struct ike_dgram d = { .src = sa->local, .dst = sa->remote, .data = &keepalive, .len = 1 };
+		sa->ep->ctr.keepalives_sent++;
+		sa->last_tx_ns = now;
+		sa->ep->cb.send(sa->ep->user, &d);
+	}
 	if (now >= sa->expire_at_ns) {
 		ike_log(sa->ep, G_LOG_LEVEL_INFO, "IKE SA %" G_GUINT64_FORMAT ": lifetime expired", sa->id);
 		ike_task_queue(sa, IKE_TASK_IKE_DELETE, 0);
@@ -442,6 +464,7 @@ static void sa_due(struct ike_sa *sa, int64_t now)
 
 void ike_timer(struct ike_endpoint *ep, uint64_t sa_id, int64_t now)
 {
+	ep->now_ns = now;
 	struct ike_sa *sa = ike_sa_by_id(ep, sa_id);
 	if (!sa)
 		return;
@@ -468,6 +491,7 @@ out:
 
 uint64_t ike_initiate(struct ike_endpoint *ep, int peer, int64_t now)
 {
+	ep->now_ns = now;
 	g_assert(peer >= 0 && (guint)peer < ep->peers->len);
 	struct ike_sa *sa = ike_sa_new(ep, peer, true, now);
 	uint64_t id = sa->id;
@@ -623,9 +647,12 @@ out:
 
 void ike_input(struct ike_endpoint *ep, const struct ike_dgram *d, int64_t now)
 {
+	ep->now_ns = now;
 	const uint8_t *p = d->data;
 	size_t len = d->len;
 	if (ike_needs_marker(d->dst.port, d->src.port)) {
+		if (len == 1 && p[0] == 0xff)
+			return; /* a NAT keepalive: nothing to do */
 		if (len < 4 || p[0] || p[1] || p[2] || p[3]) {
 			drop(ep, IKE_DROP_BAD_MARKER); /* ESP or a NAT keepalive: not ours */
 			return;
@@ -693,6 +720,7 @@ static struct ike_sa *established(struct ike_endpoint *ep, uint64_t sa_id)
 
 static bool queue_and_go(struct ike_endpoint *ep, uint64_t sa_id, enum ike_task t, uint32_t spi, int64_t now)
 {
+	ep->now_ns = now;
 	struct ike_sa *sa = established(ep, sa_id);
 	if (!sa)
 		return false;
@@ -733,6 +761,7 @@ bool ike_dpd_now(struct ike_endpoint *ep, uint64_t sa_id, int64_t now)
 
 void ike_child_bytes(struct ike_endpoint *ep, uint32_t spi_in, uint64_t bytes, int64_t now)
 {
+	ep->now_ns = now;
 	struct ike_child *c = g_hash_table_lookup(ep->child_spis, GUINT_TO_POINTER(spi_in));
 	if (!c)
 		return;

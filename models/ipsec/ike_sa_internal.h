@@ -148,6 +148,7 @@ struct ike_sa {
 	GPtrArray *children; /* struct ike_child* */
 	uint32_t auth_child_spi; /* initiator: SPI proposed in IKE_AUTH */
 	int64_t created_ns, last_rx_ns, rekey_at_ns, expire_at_ns, timer_at_ns;
+	int64_t last_tx_ns; /* our last datagram (for NAT keepalives) */
 	uint16_t error_notify;
 	uint32_t vip;
 	bool vip_from_pool;
@@ -169,6 +170,7 @@ struct ike_endpoint {
 	GHashTable *child_spis;	 /* GUINT_TO_POINTER(spi_in) -> child (all SAs) */
 	GPtrArray *graveyard;	 /* destroyed SAs, freed when the entry point returns */
 	uint64_t next_id;
+	int64_t now_ns; /* the time the current entry point was called with */
 	struct ike_counters ctr;
 };
 
