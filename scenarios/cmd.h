@@ -9,6 +9,10 @@
  * or command line. */
 int vpnsim_cmd_check(int argc, char **argv);
 
+/* `vpnsim run`: argv[0] is "run". Returns the exit status (0 pass, 1 an expectation failed, 2 bad
+ * input). */
+int vpnsim_cmd_run(int argc, char **argv);
+
 struct scenario;
 
 /* The one-paragraph summary `check` prints for a valid scenario (newly allocated, no newline):

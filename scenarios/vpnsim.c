@@ -16,6 +16,8 @@ static const char usage[] =
 	"usage: vpnsim <verb> [options]\n"
 	"\n"
 	"verbs:\n"
+	"  run FILE [--out DIR] [--seed N] [--set S.K=V ...] [--pcap] [--quiet]\n"
+	"                                  run a scenario, write DIR/report.json, check its expectations\n"
 	"  check FILE [--set S.K=V ...] [--quiet]\n"
 	"                                  parse and validate a scenario file (no simulation)\n"
 	"  demo [--seed N] [--pcap FILE]   run the built-in network demo and print what it simulated\n"
@@ -103,6 +105,8 @@ int main(int argc, char **argv)
 		return cmd_demo(argc, argv);
 	if (strcmp(argv[1], "check") == 0)
 		return vpnsim_cmd_check(argc - 1, argv + 1);
+	if (strcmp(argv[1], "run") == 0)
+		return vpnsim_cmd_run(argc - 1, argv + 1);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage, stdout);
 		return 0;

@@ -2,6 +2,11 @@
 TEST_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(CUNIT_CFLAGS)
 EXTRA_DIST += tests/cu.h
 
+# The scenario library end to end (needs the program).
+TESTS += tests/test_scenarios.sh
+EXTRA_DIST += tests/test_scenarios.sh
+check_SCRIPTS += vpnsim
+
 CORE_TESTS = tests/test_sched tests/test_rng tests/test_trace tests/test_traffic tests/test_azure_sku \
 	tests/test_ipsec_node tests/test_capacity tests/test_models
 check_PROGRAMS += $(CORE_TESTS)

@@ -1,0 +1,60 @@
+/* build.h: turns a validated scenario description into a running world (gateway, devices,
+ * hosts, paths, flows, faults on the timeline), runs it, and answers metric questions about the
+ * result. The builder refuses, with the scenario's file:line, what the models cannot simulate
+ * yet, rather than approximating it. */
+#ifndef SCENARIOS_BUILD_H
+#define SCENARIOS_BUILD_H
+
+#include "models/gateway.h"
+#include "scenarios/ini.h"
+#include "scenarios/scenario.h"
+#include "sim/pcap.h"
+
+struct run_fault {
+	const struct scn_fault *f;
+	struct run *r;
+	double saved_loss;   /* loss-burst: the value to restore */
+};
+
+struct run {
+	const struct scenario *s;
+	struct world w;
+	struct gateway *gw;
+	struct device **devices;     /* parallel to s->sites */
+	struct sim_node **site_hosts;
+	struct sim_link **site_paths;
+	struct sim_node *vnet_host;
+	struct traffic_flow **flows; /* parallel to s->flows */
+	struct run_fault *faults;    /* parallel to s->faults */
+	struct sim_pcap *pcap;
+	uint64_t wall_events;
+};
+
+struct run_opts {
+	const char *pcap_path; /* capture of the internet side (NULL: none) */
+	bool progress;         /* a progress line on stderr */
+};
+
+/* Builds the world for s (which must have passed validation). false with problems in d (at the
+ * scenario's file:line) when the scenario asks for what cannot be simulated. */
+bool run_build(struct run *r, const struct scenario *s, const struct run_opts *o, struct scn_diags *d);
+
+/* Runs until the scenario's duration. */
+void run_execute(struct run *r, const struct run_opts *o);
+
+void run_destroy(struct run *r);
+
+/* The flow's outage: the longest delivery gap spanning one of the scenario's faults (with 1 s of
+ * slack for packets in flight), or the longest gap of all when there is no fault. 0: none. */
+sim_time run_flow_outage(const struct run *r, const struct traffic_flow *f, const struct traffic_gap *gap_out);
+
+/* Mean received rate over the flow's life (start to stop), bit/s. */
+double run_flow_throughput(const struct run *r, size_t flow_index);
+
+/* True when any instance has the connection's tunnel up. */
+bool run_connection_up(const struct run *r, const char *connection);
+
+/* Jain's index over the sites' received throughput (all flows from or to each site). */
+double run_fairness(const struct run *r);
+
+#endif

@@ -1,0 +1,332 @@
+/* report.c: expectations, report.json, series.csv, summary. */
+#include "scenarios/report.h"
+
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "sim/log.h"
+
+static const struct traffic_flow *flow_named(const struct run *r, const char *name, size_t *index)
+{
+	for (guint i = 0; i < r->s->flows->len; i++)
+		if (strcmp(((struct scn_flow *)r->s->flows->pdata[i])->name, name) == 0) {
+			*index = i;
+			return r->flows[i];
+		}
+	return NULL;
+}
+
+static double metric(const struct run *r, const struct scn_expect *e)
+{
+	size_t i = 0;
+	const struct traffic_flow *f = NULL;
+	switch (e->kind) {
+	case SCN_METRIC_FLOW_OUTAGE:
+		f = flow_named(r, e->subject, &i);
+		return f ? (double)run_flow_outage(r, f, NULL) : NAN;
+	case SCN_METRIC_FLOW_THROUGHPUT:
+		f = flow_named(r, e->subject, &i);
+		return f ? run_flow_throughput(r, i) : NAN;
+	case SCN_METRIC_FLOW_LOSS:
+		f = flow_named(r, e->subject, &i);
+		return f ? traffic_loss_ratio(f) : NAN;
+	case SCN_METRIC_TUNNEL_UP_AT_END:
+		return run_connection_up(r, e->subject) ? 1.0 : 0.0;
+	case SCN_METRIC_GATEWAY_FAIRNESS:
+		return run_fairness(r);
+	}
+	return NAN;
+}
+
+static bool compare(double a, enum scn_cmp c, double b)
+{
+	switch (c) {
+	case SCN_LT:
+		return a < b;
+	case SCN_LE:
+		return a <= b;
+	case SCN_GT:
+		return a > b;
+	case SCN_GE:
+		return a >= b;
+	case SCN_EQ:
+		return a == b;
+	case SCN_NE:
+		return a != b;
+	}
+	return false;
+}
+
+unsigned report_evaluate(const struct run *r, struct verdict *v)
+{
+	unsigned failed = 0;
+	for (guint i = 0; i < r->s->expects->len; i++) {
+		const struct scn_expect *e = r->s->expects->pdata[i];
+		v[i].e = e;
+		v[i].value = metric(r, e);
+		v[i].pass = !isnan(v[i].value) && compare(v[i].value, e->cmp, e->value);
+		failed += !v[i].pass;
+	}
+	return failed;
+}
+
+char *report_format_metric(enum scn_metric kind, double value)
+{
+	switch (kind) {
+	case SCN_METRIC_FLOW_OUTAGE:
+		return g_strdup_printf("%.3f s", value / 1e9);
+	case SCN_METRIC_FLOW_THROUGHPUT:
+		return g_strdup_printf("%.3f Mbit/s", value / 1e6);
+	case SCN_METRIC_FLOW_LOSS:
+		return g_strdup_printf("%.3f %%", value * 100);
+	case SCN_METRIC_TUNNEL_UP_AT_END:
+		return g_strdup(value != 0 ? "true" : "false");
+	case SCN_METRIC_GATEWAY_FAIRNESS:
+		return g_strdup_printf("%.4f", value);
+	}
+	return g_strdup("?");
+}
+
+/* ---- report.json ---- */
+
+static void add_counter(void *ctx, const char *name, uint64_t value)
+{
+	JsonBuilder *b = ctx;
+	json_builder_set_member_name(b, name);
+	json_builder_add_int_value(b, (gint64)value);
+}
+
+static void member_double(JsonBuilder *b, const char *name, double v)
+{
+	json_builder_set_member_name(b, name);
+	if (isnan(v))
+		json_builder_add_null_value(b);
+	else
+		json_builder_add_double_value(b, v);
+}
+
+static void member_int(JsonBuilder *b, const char *name, gint64 v)
+{
+	json_builder_set_member_name(b, name);
+	json_builder_add_int_value(b, v);
+}
+
+static void member_str(JsonBuilder *b, const char *name, const char *v)
+{
+	json_builder_set_member_name(b, name);
+	json_builder_add_string_value(b, v ? v : "");
+}
+
+static void json_flows(JsonBuilder *b, const struct run *r)
+{
+	json_builder_set_member_name(b, "flows");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < r->s->flows->len; i++) {
+		const struct scn_flow *sf = r->s->flows->pdata[i];
+		const struct traffic_flow *f = r->flows[i];
+		struct traffic_gap g;
+		sim_time outage = run_flow_outage(r, f, &g);
+		json_builder_begin_object(b);
+		member_str(b, "name", sf->name);
+		member_str(b, "from", sf->from);
+		member_str(b, "to", sf->to);
+		member_str(b, "kind", scn_flow_kind_name(sf->kind));
+		member_int(b, "tx_packets", (gint64)*f->c_tx_packets);
+		member_int(b, "rx_packets", (gint64)*f->c_rx_packets);
+		member_int(b, "rx_bytes", (gint64)*f->c_rx_bytes);
+		member_double(b, "loss", traffic_loss_ratio(f));
+		member_double(b, "throughput_bps", run_flow_throughput(r, i));
+		member_double(b, "outage_s", outage / 1e9);
+		member_double(b, "outage_from_s", outage ? g.from / 1e9 : NAN);
+		member_double(b, "outage_to_s", outage ? g.to / 1e9 : NAN);
+		json_builder_set_member_name(b, "delay_ms");
+		json_builder_begin_object(b);
+		member_double(b, "min", *f->c_rx_packets ? f->delay_min / 1e6 : NAN);
+		member_double(b, "mean", traffic_delay_mean(f) / 1e6);
+		member_double(b, "p50", traffic_delay_quantile(f, 0.5) / 1e6);
+		member_double(b, "p95", traffic_delay_quantile(f, 0.95) / 1e6);
+		member_double(b, "p99", traffic_delay_quantile(f, 0.99) / 1e6);
+		member_double(b, "max", *f->c_rx_packets ? f->delay_max / 1e6 : NAN);
+		json_builder_end_object(b);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+static void json_tunnels(JsonBuilder *b, const struct run *r)
+{
+	json_builder_set_member_name(b, "tunnels");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < r->gw->conns->len; i++) {
+		const struct gw_connection *c = r->gw->conns->pdata[i];
+		for (int k = 0; k < 2; k++) {
+			const struct gw_tunnel *t = &c->tun[k];
+			if (!r->gw->cfg.active_active && *t->c_ups == 0 && !t->up)
+				continue; /* the standby's tunnel that never carried anything */
+			json_builder_begin_object(b);
+			member_str(b, "connection", c->name);
+			member_int(b, "instance", k);
+			json_builder_set_member_name(b, "up_at_end");
+			json_builder_add_boolean_value(b, t->up);
+			member_int(b, "up_events", (gint64)*t->c_ups);
+			member_int(b, "down_events", (gint64)*t->c_downs);
+			json_builder_end_object(b);
+		}
+	}
+	json_builder_end_array(b);
+}
+
+static void json_expectations(JsonBuilder *b, const struct run *r, const struct verdict *v)
+{
+	json_builder_set_member_name(b, "expectations");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < r->s->expects->len; i++) {
+		const struct scn_expect *e = v[i].e;
+		json_builder_begin_object(b);
+		member_str(b, "name", e->name);
+		member_str(b, "metric", e->metric);
+		member_str(b, "op", scn_cmp_name(e->cmp));
+		member_str(b, "expected", e->text);
+		member_double(b, "expected_value", e->value);
+		member_double(b, "value", v[i].value);
+		g_autofree char *txt = report_format_metric(e->kind, v[i].value);
+		member_str(b, "value_text", txt);
+		json_builder_set_member_name(b, "pass");
+		json_builder_add_boolean_value(b, v[i].pass);
+		g_autofree char *where = g_strdup_printf("%s:%u", e->loc.file ? e->loc.file : "", e->loc.line);
+		member_str(b, "where", where);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+}
+
+static char *report_json(const struct run *r, const struct verdict *v)
+{
+	const struct scenario *s = r->s;
+	unsigned failed = 0;
+	for (guint i = 0; i < s->expects->len; i++)
+		failed += !v[i].pass;
+	JsonBuilder *b = json_builder_new();
+	json_builder_begin_object(b);
+	json_builder_set_member_name(b, "scenario");
+	json_builder_begin_object(b);
+	member_str(b, "name", s->name);
+	member_str(b, "description", s->description);
+	member_double(b, "duration_s", s->duration_ns / 1e9);
+	member_int(b, "seed", (gint64)s->seed);
+	json_builder_end_object(b);
+	member_str(b, "verdict", failed ? "fail" : "pass");
+	member_int(b, "expectations_failed", failed);
+	json_expectations(b, r, v);
+	json_builder_set_member_name(b, "gateway");
+	json_builder_begin_object(b);
+	member_str(b, "sku", r->gw->cfg.sku->name);
+	member_int(b, "generation", r->gw->cfg.sku->generation);
+	member_str(b, "mode", r->gw->cfg.active_active ? "active-active" : "active-standby");
+	member_int(b, "active_instance_at_end", r->gw->active);
+	member_int(b, "takeovers", (gint64)*r->gw->c_takeovers);
+	member_double(b, "fairness", run_fairness(r));
+	json_builder_end_object(b);
+	json_tunnels(b, r);
+	json_flows(b, r);
+	json_builder_set_member_name(b, "engine");
+	json_builder_begin_object(b);
+	member_int(b, "events", (gint64)r->w.sim.events_run);
+	member_double(b, "simulated_s", sim_now(&r->w.sim) / 1e9);
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "counters");
+	json_builder_begin_object(b);
+	sim_stats_foreach_counter(&r->w.net.stats, add_counter, b);
+	json_builder_end_object(b);
+	json_builder_end_object(b);
+	JsonGenerator *gen = json_generator_new();
+	JsonNode *root = json_builder_get_root(b);
+	json_generator_set_root(gen, root);
+	json_generator_set_pretty(gen, TRUE);
+	char *text = json_generator_to_data(gen, NULL);
+	json_node_unref(root);
+	g_object_unref(gen);
+	g_object_unref(b);
+	return text;
+}
+
+/* One row per bin: time, then each flow's received Mbit/s. */
+static char *series_csv(const struct run *r)
+{
+	GString *out = g_string_new("time_s");
+	size_t bins = 0;
+	sim_time bin_ns = sim_ms(100);
+	for (guint i = 0; i < r->s->flows->len; i++) {
+		const struct traffic_flow *f = r->flows[i];
+		g_string_append_printf(out, ",%s_mbps", f->name);
+		bins = MAX(bins, sim_series_len(f->rx_bytes_series));
+		bin_ns = f->rx_bytes_series->bin_ns;
+	}
+	g_string_append_c(out, '\n');
+	for (size_t k = 0; k < bins; k++) {
+		g_string_append_printf(out, "%.3f", (double)(k * (size_t)bin_ns) / 1e9);
+		for (guint i = 0; i < r->s->flows->len; i++) {
+			const struct sim_series *s = r->flows[i]->rx_bytes_series;
+			g_string_append_printf(out, ",%.6f", sim_series_bin(s, k) * 8.0 / (s->bin_ns / 1e9) / 1e6);
+		}
+		g_string_append_c(out, '\n');
+	}
+	return g_string_free(out, FALSE);
+}
+
+bool report_write(const struct run *r, const struct verdict *v, const char *dir, GError **err)
+{
+	if (g_mkdir_with_parents(dir, 0755) != 0) {
+		int e = errno;
+		g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(e), "cannot create %s: %s", dir, g_strerror(e));
+		return false;
+	}
+	g_autofree char *json = report_json(r, v);
+	g_autofree char *csv = series_csv(r);
+	g_autofree char *jp = g_build_filename(dir, "report.json", NULL);
+	g_autofree char *cp = g_build_filename(dir, "series.csv", NULL);
+	return g_file_set_contents(jp, json, -1, err) && g_file_set_contents(cp, csv, -1, err);
+}
+
+/* ---- the summary ---- */
+
+void report_print(const struct run *r, const struct verdict *v, FILE *out)
+{
+	const struct scenario *s = r->s;
+	fprintf(out, "%s: %s, seed %llu, %.0f s simulated (%llu events)\n", s->name,
+		s->description && *s->description ? s->description : "", (unsigned long long)s->seed,
+		s->duration_ns / 1e9, (unsigned long long)r->w.sim.events_run);
+	fprintf(out, "  gateway %s %s, %s; takeovers %llu\n", r->gw->cfg.sku->name,
+		r->gw->cfg.active_active ? "active-active" : "active-standby",
+		r->gw->cfg.policy_based ? "PolicyBased" : "RouteBased", (unsigned long long)*r->gw->c_takeovers);
+	for (guint i = 0; i < r->gw->conns->len; i++) {
+		const struct gw_connection *c = r->gw->conns->pdata[i];
+		fprintf(out, "  tunnel %-14s", c->name);
+		for (int k = 0; k < 2; k++)
+			if (r->gw->cfg.active_active || *c->tun[k].c_ups || c->tun[k].up)
+				fprintf(out, " instance %d: %s (up %llu, down %llu)", k, c->tun[k].up ? "up" : "DOWN",
+					(unsigned long long)*c->tun[k].c_ups, (unsigned long long)*c->tun[k].c_downs);
+		fputc('\n', out);
+	}
+	for (guint i = 0; i < s->flows->len; i++) {
+		const struct traffic_flow *f = r->flows[i];
+		struct traffic_gap g;
+		sim_time outage = run_flow_outage(r, f, &g);
+		fprintf(out, "  flow %-12s %9.3f Mbit/s, loss %6.3f %%, p99 delay %7.2f ms", f->name,
+			run_flow_throughput(r, i) / 1e6, traffic_loss_ratio(f) * 100, traffic_delay_quantile(f, 0.99) / 1e6);
+		if (outage)
+			fprintf(out, ", outage %.1f s (%.1f-%.1f s)", outage / 1e9, g.from / 1e9, g.to / 1e9);
+		fputc('\n', out);
+	}
+	unsigned failed = 0;
+	for (guint i = 0; i < s->expects->len; i++) {
+		g_autofree char *txt = report_format_metric(v[i].e->kind, v[i].value);
+		fprintf(out, "  %s %-18s %s %s %s: %s\n", v[i].pass ? "PASS" : "FAIL", v[i].e->name, v[i].e->metric,
+			scn_cmp_name(v[i].e->cmp), v[i].e->text, txt);
+		failed += !v[i].pass;
+	}
+	fprintf(out, "verdict: %s (%u of %u expectations failed)\n", failed ? "FAIL" : "PASS", failed,
+		s->expects->len);
+}
