@@ -1233,7 +1233,10 @@ static void test_cookie(void)
 	ike_pair_run_until(&p, 100 * MS);
 	CU_ASSERT_EQUAL(ike_half_open_count(p.n[1].ep), 1);
 	p.silent[1] = false;
-	ike_delete(p.n[0].ep, first, p.now); /* not established: refused */
+	CU_ASSERT(!ike_delete(p.n[0].ep, first, p.now)); /* not established: refused */
+	CU_ASSERT(ike_abort(p.n[0].ep, first, p.now));	 /* but it can be dropped */
+	CU_ASSERT(!ike_sa_exists(p.n[0].ep, first));
+	CU_ASSERT_EQUAL(ike_pair_next_timer(&p, 0), INT64_MAX);
 	uint64_t id = ike_initiate(p.n[0].ep, p.n[0].peer, p.now);
 	ike_pair_run_until(&p, p.now + 1 * NS);
 	CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[1].ep)->cookies_sent, 1);
@@ -1304,6 +1307,8 @@ static void test_config_payload(void)
 	ike_pair_run_idle(&p, p.now + NS);
 	uint64_t id4 = setup(&p);
 	CU_ASSERT_EQUAL(ike_sa_vip(p.n[0].ep, id4), 0xac100002u);
+	/* the gateway's config has no remote address: it cannot initiate */
+	CU_ASSERT_EQUAL(ike_initiate(p.n[1].ep, p.n[1].peer, p.now), 0);
 	ike_pair_free(&p);
 }
 

@@ -243,8 +243,14 @@ void ike_endpoint_free(struct ike_endpoint *ep);
 /* Adds a peer; returns its index, or -1 with err set when the configuration is invalid. */
 int ike_peer_add(struct ike_endpoint *ep, const struct ike_peer_cfg *cfg, GError **err);
 
-/* Starts IKE_SA_INIT with peer `peer`; returns the new SA's id (never 0). */
+/* Starts IKE_SA_INIT with peer `peer`; returns the new SA's id, or 0 when the peer has no remote
+ * address to initiate to (a responder-only configuration). */
 uint64_t ike_initiate(struct ike_endpoint *ep, int peer, int64_t now);
+
+/* Destroys an SA in any state at once, without telling the peer (a caller giving up on a
+ * half-open or unresponsive SA): its CHILD SAs go down (IKE_DOWN_IKE_GONE), the state goes to
+ * IKE_SA_DEAD, the timer is disarmed. false: no such SA. */
+bool ike_abort(struct ike_endpoint *ep, uint64_t sa_id, int64_t now);
 
 /* A datagram received for this endpoint. Anything unusable is dropped and counted. */
 void ike_input(struct ike_endpoint *ep, const struct ike_dgram *d, int64_t now);

@@ -493,6 +493,8 @@ uint64_t ike_initiate(struct ike_endpoint *ep, int peer, int64_t now)
 {
 	ep->now_ns = now;
 	g_assert(peer >= 0 && (guint)peer < ep->peers->len);
+	if (((struct ike_peer *)g_ptr_array_index(ep->peers, peer))->cfg.remote.ip == 0)
+		return 0;
 	struct ike_sa *sa = ike_sa_new(ep, peer, true, now);
 	uint64_t id = sa->id;
 	ike_sa_set_spi(sa, ike_random_spi64(ep));
@@ -730,6 +732,17 @@ static bool queue_and_go(struct ike_endpoint *ep, uint64_t sa_id, enum ike_task 
 	ike_task_next(sa, now);
 	if (sa->state != IKE_SA_DEAD)
 		ike_sa_update_timer(sa, now);
+	bury(ep);
+	return true;
+}
+
+bool ike_abort(struct ike_endpoint *ep, uint64_t sa_id, int64_t now)
+{
+	ep->now_ns = now;
+	struct ike_sa *sa = ike_sa_by_id(ep, sa_id);
+	if (!sa)
+		return false;
+	ike_sa_destroy(sa, IKE_DOWN_DELETED_LOCAL);
 	bury(ep);
 	return true;
 }
