@@ -12,7 +12,8 @@
  * With AUTH "cert" instead of a PSK both sides use RSA certificates from the deterministic test
  * PKI (tests/ike_pair.h; we are CN=node0, the peer CN=node1) and, responding, we assign the peer
  * a virtual IP from 10.10.3.100-103 (P2S); --write-pki DIR writes the peer's files for swanctl
- * (x509ca/ca.der, x509/node1.der, private/node1.der).
+ * (x509ca/ca.der, x509/node1.der, private/node1.der). With certificates, messages over 576 bytes
+ * are fragmented (RFC 7383).
  *
  * Usage: ike_live_peer LOCAL_IP REMOTE_IP PSK|cert [--respond] [STEP...]
  *        ike_live_peer --write-pki DIR */
@@ -306,6 +307,8 @@ int main(int argc, char **argv)
 	c.n_local_ts = c.n_remote_ts = 1;
 	c.force_encap = true;
 	bool respond = argc > 4 && strcmp(argv[4], "--respond") == 0;
+	if (cert)
+		c.fragment_mtu = 576; /* certificates make IKE_AUTH bigger: RFC 7383 fragments */
 	if (cert && respond) {
 		c.pool_start = 0x0a0a0364u; /* 10.10.3.100 */
 		c.pool_size = 4;
@@ -368,7 +371,9 @@ int main(int argc, char **argv)
 	uint64_t drops = 0;
 	for (int d = 0; d < IKE_DROP_COUNT; d++)
 		drops += k->drops[d];
-	printf("counters: retransmits %" G_GUINT64_FORMAT " drops %" G_GUINT64_FORMAT "\n", k->retransmits, drops);
+	printf("counters: retransmits %" G_GUINT64_FORMAT " drops %" G_GUINT64_FORMAT " fragments out %" G_GUINT64_FORMAT
+	       " in %" G_GUINT64_FORMAT " reassembled %" G_GUINT64_FORMAT " INVALID_KE sent %" G_GUINT64_FORMAT "\n",
+	       k->retransmits, drops, k->frags_tx, k->frags_rx, k->reassembled, k->invalid_ke_sent);
 	ike_endpoint_free(l.ep);
 	if (cert)
 		ike_pair_pki_free(&pki);

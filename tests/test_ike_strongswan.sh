@@ -6,8 +6,10 @@
 # liveness check, deletes the CHILD SA and the IKE SA. Both sides must agree: charon's log must
 # show the SAs established, rekeyed and deleted, and the SK_ei charon derived must equal the one
 # in our exported Wireshark row. Then the roles swap: charon initiates, rekeys both SAs and
-# terminates, our engine responds. Last, P2S with certificates: charon initiates with its
-# certificate and asks for a virtual IP, our engine assigns one. Skips (77) without root, ip netns or charon
+# terminates, our engine responds; charon's KE for MODP-2048 gets INVALID_KE_PAYLOAD asking for
+# ECP-256. Last, P2S with certificates: charon initiates with its certificate and asks for a
+# virtual IP, our engine assigns one; both IKE_AUTH messages are fragmented (RFC 7383, 576-byte
+# fragments). Skips (77) without root, ip netns or charon
 # (apt-get install strongswan-charon strongswan-swanctl libcharon-extra-plugins
 # libstrongswan-standard-plugins).
 CHARON=/usr/lib/ipsec/charon
@@ -59,6 +61,7 @@ charon {
 	port = 500
 	port_nat_t = 4500
 	retransmit_tries = 3
+	fragment_size = 576
 	filelog {
 		main {
 			path = $dir/charon.log
@@ -107,8 +110,32 @@ connections {
 			}
 		}
 	}
+	ke {
+		version = 2
+		local_addrs = 192.0.2.2
+		remote_addrs = 192.0.2.1
+		encap = yes
+		mobike = no
+		proposals = aes256-sha256-modp2048-ecp256
+		local {
+			auth = psk
+			id = b.example
+		}
+		remote {
+			auth = psk
+			id = a.example
+		}
+		children {
+			ke {
+				local_ts = 10.10.2.0/24
+				remote_ts = 10.10.1.0/24
+				esp_proposals = aes256gcm16
+			}
+		}
+	}
 	p2s {
 		version = 2
+		fragmentation = yes
 		local_addrs = 192.0.2.2
 		remote_addrs = 192.0.2.1
 		encap = yes
@@ -233,6 +260,19 @@ grep -v '^  log:' "$dir/resp.log"
 check "IKE_SA b-a\[3\] established" 1
 check "IKE_SA b-a\[4\] rekeyed" 1
 
+# INVALID_KE_PAYLOAD: charon offers MODP-2048 first (its KE) and ECP-256; we only take ECP-256
+ip netns exec $nsa "$peer" 192.0.2.1 192.0.2.2 "$psk" --respond wait-up wait-down >"$dir/resp.log" 2>&1 &
+resp_pid=$!
+sleep 0.3
+swanctl --initiate --ike ke --child ke --timeout 10 --uri "$vici" >"$dir/sw7.log" 2>&1
+waitfor wait-up
+swanctl --terminate --ike ke --timeout 10 --uri "$vici" >"$dir/sw8.log" 2>&1
+waitfor wait-down
+wait $resp_pid || { echo "FAIL: responder exited with $?"; fail=1; }
+grep -v '^  log:' "$dir/resp.log"
+check "requested ECP_256" 1
+check "IKE_SA ke\[[0-9]*\] established" 1
+
 # P2S: charon initiates with its certificate and asks for a virtual IP; we check its certificate
 # against the test CA, sign with ours and assign 10.10.3.100 from our pool
 ip netns exec $nsa "$peer" 192.0.2.1 192.0.2.2 cert --respond wait-up wait-down >"$dir/resp.log" 2>&1 &
@@ -247,6 +287,9 @@ grep -v '^  log:' "$dir/resp.log"
 check "authentication of 'O=vpnsim, CN=node0' with RSA.* successful" 1
 check "installing new virtual IP 10.10.3.100" 1
 check "CHILD_SA p2s{[0-9]*} established .* 10.10.3.100/32 === 10.10.1.0/24" 1
+# both IKE_AUTH messages carry a 2048-bit certificate: fragmented both ways (RFC 7383)
+check "splitting IKE message" 1
+check "reassembled fragmented IKE message" 1
 
 [ $fail = 0 ] || {
 	echo "--- charon.log"
