@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "models/ipsec/ike_consts.h"
+#include "models/p2s.h"
 #include "sim/log.h"
 
 GQuark gateway_error_quark(void);
@@ -42,8 +43,11 @@ static void on_child_up(void *ctx, struct ike_node *k, const struct ike_child_in
 {
 	struct gw_instance *ins = ctx;
 	struct gw_tunnel *t = it ? tunnel_of(ins, it) : NULL;
-	if (!t)
+	if (!t) {
+		if (it && ins->gw->p2s)
+			gw_p2s_child_up(ins->gw->p2s, ins->idx, c, it);
 		return;
+	}
 	const struct azure_sku *sku = ins->gw->cfg.sku;
 	if (sku->has_tunnel_rates) {
 		struct azure_rate r = sku->tunnel[cipher_of(c)];
@@ -63,6 +67,10 @@ static void on_child_down(void *ctx, struct ike_node *k, const struct ike_child_
 {
 	struct gw_instance *ins = ctx;
 	struct gw_tunnel *t = it ? tunnel_of(ins, it) : NULL;
+	if (!t && it && ins->gw->p2s) {
+		gw_p2s_child_down(ins->gw->p2s, ins->idx, c, it);
+		return;
+	}
 	if (!t || it->out_sa)
 		return;
 	if (t->up) {
@@ -73,9 +81,26 @@ static void on_child_down(void *ctx, struct ike_node *k, const struct ike_child_
 	t->routable = false;
 }
 
+/* P2S: a client's first CHILD SA on this instance gets a tunnel of its own. */
+static struct ipsec_tunnel *on_tunnel_needed(void *ctx, struct ike_node *k, const struct ike_child_info *c)
+{
+	struct gw_instance *ins = ctx;
+	return ins->gw->p2s ? gw_p2s_tunnel_needed(ins->gw->p2s, ins->idx, c) : NULL;
+}
+
+static void on_ike_state(void *ctx, struct ike_node *k, uint64_t sa_id, enum ike_sa_state old_state,
+			 enum ike_sa_state new_state)
+{
+	struct gw_instance *ins = ctx;
+	if (ins->gw->p2s)
+		gw_p2s_ike_state(ins->gw->p2s, ins->idx, sa_id, new_state);
+}
+
 static const struct ike_node_hooks hooks = {
 	.child_up = on_child_up,
 	.child_down = on_child_down,
+	.ike_state = on_ike_state,
+	.tunnel_needed = on_tunnel_needed,
 };
 
 /* ---- IKE peers ---- */
@@ -115,10 +140,14 @@ static void add_peer(struct gw_instance *ins, struct gw_connection *c)
 	ike_node_bind_tunnel(&ins->ike, c->cfg.site_ip, c->tun[ins->idx].t);
 }
 
+/* S2S peers first, the P2S peer (any remote address) last: a responder takes the first peer
+ * that matches a datagram. */
 static void add_all_peers(struct gw_instance *ins)
 {
 	for (guint i = 0; i < ins->gw->conns->len; i++)
 		add_peer(ins, ins->gw->conns->pdata[i]);
+	if (ins->gw->p2s)
+		gw_p2s_add_peer(ins->gw->p2s, ins->idx);
 }
 
 static void initiate_all(struct gw_instance *ins)
@@ -165,7 +194,10 @@ static void dispatch(struct sim_iface *iface, struct sim_pkt *pkt, void *ctx)
 {
 	struct gateway *gw = ctx;
 	int pick = gw->active;
-	if (gw->cfg.active_active) {
+	int p2s = gw->p2s && gw->cfg.active_active ? gw_p2s_instance_for(gw->p2s, sim_get32(sim_pkt_data(pkt) + 16)) : -1;
+	if (p2s >= 0) {
+		pick = gw->inst[p2s].seen_up ? p2s : -1; /* a client's address lives on one instance */
+	} else if (gw->cfg.active_active) {
 		const uint8_t *ip = sim_pkt_data(pkt);
 		struct gw_connection *c = connection_for(gw, sim_get32(ip + 16));
 		int ups[2], n = 0;
@@ -360,6 +392,7 @@ void gateway_free(struct gateway *gw)
 	for (guint i = 0; i < gw->conns->len; i++)
 		connection_free(gw->conns->pdata[i]);
 	g_ptr_array_free(gw->conns, TRUE);
+	gw_p2s_free(gw->p2s);
 	g_free(gw->name);
 	g_free(gw);
 }
@@ -381,6 +414,10 @@ struct gw_connection *gateway_add_connection(struct gateway *gw, const struct gw
 	if (!cfg->psk || !cfg->site_ip || cfg->n_remote < 1 || cfg->n_remote > GW_MAX_PREFIXES) {
 		g_set_error(err, GW_ERROR, 7, "connection %s: needs a PSK, the site's IP and 1..%d prefixes", name,
 			    GW_MAX_PREFIXES);
+		return NULL;
+	}
+	if (gw->p2s && (ike_sa_count(gw->inst[0].ike.ep) || ike_sa_count(gw->inst[1].ike.ep))) {
+		g_set_error(err, GW_ERROR, 8, "connection %s: add S2S connections before P2S clients connect", name);
 		return NULL;
 	}
 	struct world *w = gw->w;
@@ -409,7 +446,14 @@ struct gw_connection *gateway_add_connection(struct gateway *gw, const struct gw
 			sim_route_add(ins->node, cfg->remote[p].addr, cfg->remote[p].plen, 0, t->t->iface, NULL);
 		t->c_ups = sim_stats_counterf(&w->net.stats, "gateway/%s/%s/in%d/up_events", gw->name, c->name, i);
 		t->c_downs = sim_stats_counterf(&w->net.stats, "gateway/%s/%s/in%d/down_events", gw->name, c->name, i);
-		add_peer(ins, c);
+		if (!gw->p2s) {
+			add_peer(ins, c);
+		} else if (ins->alive) {
+			/* The P2S peer must stay last (see add_all_peers): no SA exists yet (checked
+			 * above), so the endpoint restarts with every peer in order. */
+			ike_node_reset(&ins->ike);
+			add_all_peers(ins);
+		}
 	}
 	for (size_t p = 0; p < cfg->n_remote; p++)
 		sim_route_add(gw->vnet, cfg->remote[p].addr, cfg->remote[p].plen, 0, gw->dispatch, NULL);
@@ -444,6 +488,8 @@ static void instance_down(struct gw_instance *ins)
 		}
 		t->up = false;
 	}
+	if (ins->gw->p2s)
+		gw_p2s_instance_down(ins->gw->p2s, ins->idx);
 	ike_node_reset(&ins->ike); /* every IKE and ESP state is gone */
 }
 

@@ -66,6 +66,7 @@ struct gw_connection_cfg {
 };
 
 struct gateway;
+struct gw_p2s; /* the P2S side, models/p2s.h */
 
 /* The tunnel of one connection on one instance. */
 struct gw_tunnel {
@@ -115,6 +116,7 @@ struct gateway {
 	struct sim_rng rng;
 	sim_event_id takeover_ev;
 	uint64_t *c_takeovers, *c_dispatch_drops;
+	struct gw_p2s *p2s;         /* NULL until gateway_enable_p2s (models/p2s.h); owned */
 };
 
 /* Builds the gateway (instances, VNet router, probes). NULL with err when the configuration

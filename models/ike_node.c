@@ -87,6 +87,11 @@ static void cb_child_up(void *user, const struct ike_child_info *c)
 {
 	struct ike_node *k = user;
 	struct ipsec_tunnel *t = tunnel_for(k, c->remote.ip);
+	if (!t && k->hooks.tunnel_needed) {
+		t = k->hooks.tunnel_needed(k->hooks_ctx, k, c);
+		if (t)
+			ike_node_bind_tunnel(k, c->remote.ip, t);
+	}
 	if (!t) {
 		(*k->c_no_tunnel)++;
 	} else {

@@ -22,6 +22,10 @@ struct ike_node_hooks {
 			   enum ike_down_reason why);
 	void (*ike_state)(void *ctx, struct ike_node *k, uint64_t sa_id, enum ike_sa_state old_state,
 			  enum ike_sa_state new_state);
+	/* A CHILD SA came up with a peer no tunnel is bound to: the model may return a tunnel for
+	 * it (created on demand, e.g. one per P2S client); ike_node binds it to c->remote.ip and
+	 * installs the SA on it. NULL: the SA is not installed (counted as child_no_tunnel). */
+	struct ipsec_tunnel *(*tunnel_needed)(void *ctx, struct ike_node *k, const struct ike_child_info *c);
 };
 
 struct ike_node {
