@@ -3,8 +3,9 @@
  * smallest form. Wall-clock time (CLOCK_MONOTONIC) and getrandom() feed the engine; sockets on
  * UDP 500 and 4500 of LOCAL carry its datagrams. It initiates with PSK (IDs a.example/b.example),
  * IKE AES-CBC-256/HMAC-SHA2-256/ECP-256, ESP AES-GCM-256, 10.10.1.0/24 <-> 10.10.2.0/24, then runs
- * the steps given: rekey-child, rekey-ike, dpd, delete-child, delete. Each step must finish within
- * 10 s. Prints the Wireshark rows and CHILD SAs it saw; exit status 0 when every step succeeded.
+ * the steps given: ping (an ICMP echo to 10.10.2.1 through the newest CHILD SA with esp.h in user
+ * space, the reply must come back through it), rekey-child, rekey-ike, dpd, delete-child, delete.
+ * Each step must finish within 10 s. Prints the Wireshark rows and CHILD SAs it saw; exit status 0 when every step succeeded.
  *
  * With --respond it waits for the peer to initiate instead and its steps wait for what the peer
  * does: wait-up, wait-child-rekey, wait-ike-rekey, wait-down.
@@ -33,6 +34,11 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The ESP SAs of one CHILD SA (user-space ESP: esp_seal/esp_open over the 4500 socket). */
+struct esp_pair {
+	struct esp_sa *in, *out;
+};
+
 struct live {
 	struct ike_endpoint *ep;
 	int s500, s4500;
@@ -40,7 +46,20 @@ struct live {
 	GHashTable *timers; /* sa id -> deadline */
 	unsigned children_up, children_down;
 	uint32_t last_spi_in;
+	GHashTable *esp;     /* spi_in -> struct esp_pair* */
+	struct esp_sa *out;  /* the newest CHILD SA's outbound SA */
+	struct ike_addr esp_dst;
+	unsigned echo_replies;
+	uint16_t echo_seq;
 };
+
+static void esp_pair_free(gpointer x)
+{
+	struct esp_pair *e = x;
+	esp_sa_free(e->in);
+	esp_sa_free(e->out);
+	g_free(e);
+}
 
 static int64_t mono_ns(void)
 {
@@ -91,6 +110,14 @@ static void cb_child_up(void *user, const struct ike_child_info *c)
 	       c->local_ts[0].end, c->remote_ts[0].start, c->remote_ts[0].end);
 	struct esp_sa_config in, out;
 	if (ike_child_esp_config(c, ESP_DIR_IN, &in) && ike_child_esp_config(c, ESP_DIR_OUT, &out)) {
+		struct esp_pair *e = g_new0(struct esp_pair, 1);
+		e->in = esp_sa_new(&in, 0, NULL);
+		e->out = esp_sa_new(&out, 0, NULL);
+		if (!e->in || !e->out)
+			g_error("esp_sa_new refused the CHILD SA");
+		g_hash_table_replace(l->esp, GUINT_TO_POINTER(c->spi_in), e);
+		l->out = e->out;
+		l->esp_dst = c->remote;
 		printf("  key in  ");
 		for (size_t i = 0; i < in.encr_key_len; i++)
 			printf("%02x", in.encr_key[i]);
@@ -106,6 +133,10 @@ static void cb_child_down(void *user, const struct ike_child_info *c, enum ike_d
 	struct live *l = user;
 	l->children_down++;
 	printf("child down: in %08x (%s)\n", c->spi_in, ike_down_reason_name(why));
+	struct esp_pair *e = g_hash_table_lookup(l->esp, GUINT_TO_POINTER(c->spi_in));
+	if (e && e->out == l->out)
+		l->out = NULL;
+	g_hash_table_remove(l->esp, GUINT_TO_POINTER(c->spi_in));
 }
 
 static void cb_state(void *user, uint64_t sa, enum ike_sa_state o, enum ike_sa_state n)
@@ -135,6 +166,83 @@ static int bind_udp(uint32_t ip, uint16_t port)
 		exit(77);
 	}
 	return s;
+}
+
+static uint16_t csum(const uint8_t *p, size_t n)
+{
+	uint32_t s = 0;
+	for (size_t i = 0; i + 1 < n; i += 2)
+		s += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (n & 1)
+		s += (uint32_t)p[n - 1] << 8;
+	while (s >> 16)
+		s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+/* An ESP packet from the peer (UDP 4500, no marker): opened with the inbound SA of its SPI; an
+ * ICMP echo reply from 10.10.2.1 inside counts. */
+static void esp_in(struct live *l, uint8_t *buf, size_t n)
+{
+	uint32_t spi = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 | (uint32_t)buf[2] << 8 | buf[3];
+	struct esp_pair *e = g_hash_table_lookup(l->esp, GUINT_TO_POINTER(spi));
+	if (!e) {
+		printf("ESP with unknown SPI %08x\n", spi);
+		return;
+	}
+	struct esp_buf b = { buf, n, 0, 0 };
+	uint8_t nh = 0;
+	enum esp_verdict v = esp_open(e->in, &b, &nh, mono_ns());
+	if (v != ESP_OK) {
+		printf("ESP from SPI %08x dropped: %s\n", spi, esp_verdict_name(v));
+		return;
+	}
+	const uint8_t *ip = b.data;
+	if (nh == 4 && b.len >= 28 && ip[9] == 1 && ip[20] == 0 && ip[12] == 10 && ip[13] == 10 && ip[14] == 2 &&
+	    ip[15] == 1) {
+		l->echo_replies++;
+		printf("ESP %08x: ICMP echo reply seq %u from 10.10.2.1\n", spi, (unsigned)(ip[26] << 8 | ip[27]));
+	}
+}
+
+/* Sends an ICMP echo request 10.10.1.1 -> 10.10.2.1 through the newest CHILD SA. */
+static bool esp_ping(struct live *l)
+{
+	if (!l->out)
+		return false;
+	uint8_t buf[256];
+	size_t head = ESP_MAX_HEADROOM;
+	uint8_t *ip = buf + head;
+	size_t len = 20 + 8 + 32;
+	memset(ip, 0, len);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(len >> 8);
+	ip[3] = (uint8_t)len;
+	ip[8] = 64;
+	ip[9] = 1;
+	uint8_t src[4] = { 10, 10, 1, 1 }, dst[4] = { 10, 10, 2, 1 };
+	memcpy(ip + 12, src, 4);
+	memcpy(ip + 16, dst, 4);
+	uint16_t c = csum(ip, 20);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	uint8_t *icmp = ip + 20;
+	icmp[0] = 8;
+	icmp[4] = 0x12;
+	icmp[5] = 0x34;
+	l->echo_seq++;
+	icmp[6] = (uint8_t)(l->echo_seq >> 8);
+	icmp[7] = (uint8_t)l->echo_seq;
+	memset(icmp + 8, 0xa5, 32);
+	c = csum(icmp, 40);
+	icmp[2] = (uint8_t)(c >> 8);
+	icmp[3] = (uint8_t)c;
+	struct esp_buf b = { ip, len, head, sizeof(buf) - head - len };
+	if (esp_seal(l->out, &b, 4, mono_ns()) != ESP_OK)
+		return false;
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(l->esp_dst.port),
+				  .sin_addr.s_addr = htonl(l->esp_dst.ip) };
+	return sendto(l->s4500, b.data, b.len, 0, (struct sockaddr *)&to, sizeof(to)) == (ssize_t)b.len;
 }
 
 /* Runs the event loop until done() or the deadline; returns done(). */
@@ -173,6 +281,10 @@ static bool run(struct live *l, int64_t timeout_ns, bool (*done)(struct live *, 
 			ssize_t n = recvfrom(p[i].fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
 			if (n <= 0)
 				continue;
+			if (i == 1 && n >= 8 && (buf[0] | buf[1] | buf[2] | buf[3])) {
+				esp_in(l, buf, (size_t)n);
+				continue;
+			}
 			struct ike_dgram d = { .src = { ntohl(from.sin_addr.s_addr), ntohs(from.sin_port) },
 					       .dst = { l->local_ip, i ? IKE_NATT_PORT : IKE_PORT },
 					       .data = buf,
@@ -223,6 +335,12 @@ static bool no_children(struct live *l, void *ctx)
 	return id && ike_sa_children(l->ep, id, NULL, 0) == 0 && ike_endpoint_counters(l->ep)->rx_resp[3] > w->before;
 }
 
+static bool echo_replied(struct live *l, void *ctx)
+{
+	struct wait_ctx *w = ctx;
+	return l->echo_replies > w->before;
+}
+
 static bool no_sa(struct live *l, void *ctx)
 {
 	(void)ctx;
@@ -271,6 +389,7 @@ int main(int argc, char **argv)
 		return 2;
 	struct live l = { .local_ip = ntohl(a.s_addr) };
 	l.timers = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	l.esp = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, esp_pair_free);
 	l.s500 = bind_udp(l.local_ip, IKE_PORT);
 	l.s4500 = bind_udp(l.local_ip, IKE_NATT_PORT);
 	static const struct ike_callbacks cb = { .send = cb_send,
@@ -343,6 +462,9 @@ int main(int argc, char **argv)
 			ok = run(&l, T, ike_rekeyed, &w);
 		} else if (strcmp(argv[i], "wait-down") == 0) {
 			ok = run(&l, T, no_sa, &w);
+		} else if (strcmp(argv[i], "ping") == 0) {
+			w.before = l.echo_replies;
+			ok = esp_ping(&l) && run(&l, T, echo_replied, &w);
 		} else if (strcmp(argv[i], "rekey-child") == 0) {
 			w.before = k->child_rekeys;
 			struct ike_child_info ci;
@@ -375,6 +497,7 @@ int main(int argc, char **argv)
 	       " in %" G_GUINT64_FORMAT " reassembled %" G_GUINT64_FORMAT " INVALID_KE sent %" G_GUINT64_FORMAT "\n",
 	       k->retransmits, drops, k->frags_tx, k->frags_rx, k->reassembled, k->invalid_ke_sent);
 	ike_endpoint_free(l.ep);
+	g_hash_table_destroy(l.esp);
 	if (cert)
 		ike_pair_pki_free(&pki);
 	g_hash_table_destroy(l.timers);

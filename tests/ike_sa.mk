@@ -20,4 +20,4 @@ TESTS += tests/test_ike_strongswan.sh
 EXTRA_DIST += tests/test_ike_strongswan.sh
 tests_ike_live_peer_SOURCES = tests/ike_live_peer.c tests/ike_pair.h tests/ike_pair.c
 tests_ike_live_peer_CFLAGS = $(TEST_CFLAGS) $(CRYPTO_CFLAGS)
-tests_ike_live_peer_LDADD = $(IKE_LIBS)
+tests_ike_live_peer_LDADD = $(IKE_LIBS) $(ESP_LIBS)

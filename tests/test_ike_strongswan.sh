@@ -3,7 +3,9 @@
 # namespaces joined by a veth pair; charon (kernel-libipsec, so it forces UDP encapsulation)
 # responds at 192.0.2.2, tests/ike_live_peer initiates from 192.0.2.1 with PSK, AES-CBC-256/
 # SHA2-256/ECP-256 and AES-GCM-256, then rekeys the CHILD SA, rekeys the IKE SA, sends a
-# liveness check, deletes the CHILD SA and the IKE SA. Both sides must agree: charon's log must
+# liveness check, deletes the CHILD SA and the IKE SA; after the setup and after each rekey an
+# ICMP echo to 10.10.2.1 goes through the tunnel with our user-space ESP (esp.h, keys from the
+# engine) and charon's reply must come back through it. Both sides must agree: charon's log must
 # show the SAs established, rekeyed and deleted, and the SK_ei charon derived must equal the one
 # in our exported Wireshark row. Then the roles swap: charon initiates, rekeys both SAs and
 # terminates, our engine responds; charon's KE for MODP-2048 gets INVALID_KE_PAYLOAD asking for
@@ -180,7 +182,7 @@ done
 swanctl --load-all --file "$dir/swanctl.conf" --uri "unix://$dir/charon.vici" >"$dir/load.log" 2>&1 ||
 	{ cat "$dir/load.log"; exit 1; }
 
-ip netns exec $nsa "$peer" 192.0.2.1 192.0.2.2 "$psk" rekey-child rekey-ike dpd delete-child delete \
+ip netns exec $nsa "$peer" 192.0.2.1 192.0.2.2 "$psk" ping rekey-child ping rekey-ike ping dpd delete-child delete \
 	>"$dir/peer.log" 2>&1
 rc=$?
 grep -v '^  log:' "$dir/peer.log"
