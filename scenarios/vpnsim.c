@@ -23,6 +23,8 @@ static const char usage[] =
 	"  demo [--seed N] [--pcap FILE]   run the built-in network demo and print what it simulated\n"
 	"  help                            this text\n"
 	"\n"
+	"--verbose (any verb) shows the models' log on stderr, stamped with simulated time.\n"
+	"\n"
 	"Exit codes: 0 success, 1 an expectation failed, 2 bad command line or input.\n";
 
 struct hold {
@@ -94,9 +96,35 @@ static int cmd_demo(int argc, char **argv)
 	return 0;
 }
 
+/* The models' warnings (a peer declared dead, a refused proposal) are part of what a run shows
+ * in its report; on the terminal they appear only with --verbose (or VPNSIM_VERBOSE=1). */
+static GLogWriterOutput program_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user)
+{
+	bool verbose = GPOINTER_TO_INT(user);
+	if (!verbose && !(level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL)))
+		return G_LOG_WRITER_HANDLED;
+	return sim_log_writer(level, fields, n_fields, NULL);
+}
+
+/* Removes --verbose from argv wherever it is; returns whether it was there. */
+static bool take_verbose(int *argc, char **argv)
+{
+	bool found = false;
+	int j = 0;
+	for (int i = 0; i < *argc; i++) {
+		if (i > 0 && strcmp(argv[i], "--verbose") == 0)
+			found = true;
+		else
+			argv[j++] = argv[i];
+	}
+	*argc = j;
+	return found;
+}
+
 int main(int argc, char **argv)
 {
-	g_log_set_writer_func(sim_log_writer, NULL, NULL);
+	bool verbose = take_verbose(&argc, argv) || g_strcmp0(g_getenv("VPNSIM_VERBOSE"), "1") == 0;
+	g_log_set_writer_func(program_writer, GINT_TO_POINTER(verbose), NULL);
 	if (argc < 2) {
 		fputs(usage, stderr);
 		return 2;
