@@ -188,11 +188,11 @@ struct ike_child_info {
  * ESP equivalent. Lifetimes are left 0 (the IKE layer rekeys and deletes). */
 bool ike_child_esp_config(const struct ike_child_info *c, enum esp_dir dir, struct esp_sa_config *out);
 
-/* Counters, per endpoint. Indexes: exchange type - 34 (IKE_SA_INIT..INFORMATIONAL). */
+/* Why a received datagram was dropped (counted in struct ike_counters). */
 enum ike_drop {
 	IKE_DROP_PARSE,	       /* codec verdict (see parse_drops) */
 	IKE_DROP_NO_SA,	       /* unknown SPI */
-	IKE_DROP_BAD_MARKER,   /* 4500 without non-ESP marker (ESP), or keepalive */
+	IKE_DROP_BAD_MARKER,   /* non-500 ports without the non-ESP marker: ESP, not ours */
 	IKE_DROP_SK,	       /* SK decryption/ICV failed */
 	IKE_DROP_MSG_ID,       /* message ID outside the window */
 	IKE_DROP_UNEXPECTED,   /* response without request, wrong state or exchange */
@@ -203,6 +203,8 @@ enum ike_drop {
 };
 const char *ike_drop_name(enum ike_drop d);
 
+/* Counters, per endpoint. Exchange arrays are indexed by exchange type - 34 (IKE_SA_INIT,
+ * IKE_AUTH, CREATE_CHILD_SA, INFORMATIONAL). */
 struct ike_counters {
 	uint64_t rx_req[4], rx_resp[4], tx_req[4], tx_resp[4];
 	uint64_t retransmits;	      /* requests sent again after a timeout */
@@ -221,7 +223,11 @@ struct ike_counters {
 struct ike_endpoint;
 
 /* Output. user is the pointer given to ike_endpoint_new. Callbacks may not call back into the
- * endpoint, except for reads (ike_sa_* getters). */
+ * endpoint, except for reads (ike_sa_* getters; an SA reporting IKE_SA_DEAD can still be read
+ * during that callback). An SA's first ike_state report leaves its initial state (INIT_SENT for
+ * an initiator, HALF_OPEN for a responder, also for the new SA of an IKE rekey). An IKE rekey
+ * shows as a new SA id reaching ESTABLISHED and the old one going REKEYED, then DEAD; its CHILD
+ * SAs move to the new SA without child events (their sa_id changes). */
 struct ike_callbacks {
 	void (*send)(void *user, const struct ike_dgram *d);
 	/* Arm the one timer of IKE SA sa_id at at_ns (replacing an earlier one); INT64_MAX disarms.
@@ -286,7 +292,8 @@ bool ike_sa_is_initiator(const struct ike_endpoint *ep, uint64_t sa_id);
 bool ike_sa_udp_encap(const struct ike_endpoint *ep, uint64_t sa_id);
 /* The last error notify received or sent for this SA (0: none). */
 uint16_t ike_sa_error_notify(const struct ike_endpoint *ep, uint64_t sa_id);
-/* Installed CHILD SAs of the SA: fills up to max, returns the count. */
+/* Installed CHILD SAs of the SA: fills up to max (out may be NULL when max is 0), returns the
+ * count. */
 size_t ike_sa_children(const struct ike_endpoint *ep, uint64_t sa_id, struct ike_child_info *out, size_t max);
 /* The Wireshark ikev2_decryption_table row of the SA (g_free), or NULL before keys exist. */
 char *ike_sa_wireshark_row(const struct ike_endpoint *ep, uint64_t sa_id);
