@@ -9,6 +9,7 @@
 #include <dlfcn.h>
 #include <gvc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 G_DEFINE_QUARK(viz-topology-error-quark, viz_topology_error)
