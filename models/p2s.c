@@ -32,10 +32,12 @@ static const struct ike_esp_proposal p2s_esp[] = {
 	{ IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA1_96, 0 },
 };
 
-/* The client's default offer, most preferred first (all within §5). */
+/* The client's default offer, most preferred first (all within §5): AES-CBC before AES-GCM and
+ * ECP256 before ECP384 before MODP groups, the order of strongSwan's default IKE proposal
+ * (Microsoft's Linux client sample is strongSwan, §5 [S11]). */
 static const struct ike_ike_proposal client_ike[] = {
-	{ IKE_ENCR_AES_GCM_16, 256, IKE_PRF_HMAC_SHA2_384, 0, IKE_DH_ECP384 },
 	{ IKE_ENCR_AES_CBC, 256, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_HMAC_SHA2_256_128, IKE_DH_ECP256 },
+	{ IKE_ENCR_AES_GCM_16, 256, IKE_PRF_HMAC_SHA2_384, 0, IKE_DH_ECP384 },
 	{ IKE_ENCR_AES_CBC, 256, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_HMAC_SHA2_256_128, IKE_DH_MODP2048 },
 };
 

@@ -89,7 +89,7 @@ struct p2s_client_cfg {
 	sim_time backoff_max_ns;  /* 0: P2S_DEFAULT_BACKOFF_MAX_NS */
 	int64_t dpd_interval_ns;  /* 0: 30 s (strongSwan's dpd_delay; <0: no DPD) */
 	struct ike_retransmit_cfg retransmit; /* timeout_ns 0: strongSwan's (165 s to give up) */
-	const struct ike_ike_proposal *ike; /* NULL: GCM-AES256/SHA384/ECP384, AES256/SHA256/ECP256, */
+	const struct ike_ike_proposal *ike; /* NULL: AES256/SHA256/ECP256, GCM-AES256/SHA384/ECP384, */
 	size_t n_ike;                       /* AES256/SHA256/MODP2048 (a subset of §5) */
 	struct sim_link_params path_up, path_down; /* rate 0: 100 Mbit/s, 20 ms each way */
 };
