@@ -550,7 +550,19 @@ struct p2s_client *p2s_client_new(struct world *w, const struct p2s_client_cfg *
 	sim_rng_stream(&c->rng, w->sim.seed, stream);
 	c->node = sim_node_new(&w->net, c->name);
 	g_autofree char *path = g_strdup_printf("path-%s", c->name);
-	c->wan = world_attach(w, c->node, path, cfg->public_ip, &c->cfg.path_up, &c->cfg.path_down);
+	if (cfg->access) {
+		/* as world_attach, but to the access router, which the internet reaches it through */
+		struct sim_link *l = sim_net_connect(&w->net, path, c->node, cfg->public_ip, cfg->access,
+						     w->next_infra++, 32, &c->cfg.path_up, &c->cfg.path_down);
+		c->wan = l->end[0];
+		sim_route_add(c->node, 0, 0, 0, c->wan, NULL);
+		sim_route_add(cfg->access, cfg->public_ip, 32, 0, l->end[1], NULL);
+		const struct sim_route *up = sim_route_lookup(cfg->access, 0);
+		g_assert(up && up->iface->link); /* the access router's default route: its uplink */
+		world_route_public(w, cfg->public_ip, world_router_end(up->iface));
+	} else {
+		c->wan = world_attach(w, c->node, path, cfg->public_ip, &c->cfg.path_up, &c->cfg.path_down);
+	}
 	ipsec_node_init(&c->in, c->node);
 	struct ike_endpoint_cfg ecfg = { 0 };
 	ike_node_init(&c->ike, &c->in, &ecfg, &client_hooks, c);
@@ -611,7 +623,25 @@ struct p2s_group *p2s_group_new(struct world *w, const struct gateway *gw, const
 	cc.ike = cfg->ike;
 	cc.n_ike = cfg->n_ike;
 	cc.n_gateway_ip = gw->cfg.active_active ? 2 : 1;
+	g->isps = g_ptr_array_new();
+	struct sim_link_params uplink = cfg->isp_uplink;
+	if (!uplink.rate_bps)
+		uplink = world_path(10000000000ull, sim_ms(1), 0, 0);
 	for (unsigned i = 0; i < cfg->count; i++) {
+		if (cfg->clients_per_isp && i % cfg->clients_per_isp == 0) {
+			g_autofree char *isp = g_strdup_printf("%s-isp%u", cfg->name, i / cfg->clients_per_isp);
+			if (sim_net_node(&w->net, isp)) {
+				g_set_error(err, P2S_ERROR, 13, "P2S group %s: the name %s is taken", cfg->name, isp);
+				p2s_group_free(g);
+				return NULL;
+			}
+			struct sim_node *n = sim_node_new(&w->net, isp);
+			sim_node_set_forwarding(n, true);
+			g_autofree char *up = g_strdup_printf("uplink-%s", isp);
+			world_attach(w, n, up, 0, &uplink, NULL);
+			g_ptr_array_add(g->isps, n);
+		}
+		cc.access = cfg->clients_per_isp ? g->isps->pdata[g->isps->len - 1] : NULL;
 		g_autofree char *name = g_strdup_printf("%s%u", cfg->name, i);
 		cc.name = name;
 		cc.public_ip = cfg->public_ip_base + i;
@@ -634,6 +664,8 @@ void p2s_group_free(struct p2s_group *g)
 	if (!g)
 		return;
 	g_ptr_array_free(g->clients, TRUE);
+	if (g->isps)
+		g_ptr_array_free(g->isps, TRUE);
 	g_free(g->name);
 	g_free(g);
 }

@@ -92,6 +92,8 @@ struct p2s_client_cfg {
 	const struct ike_ike_proposal *ike; /* NULL: AES256/SHA256/ECP256, GCM-AES256/SHA384/ECP384, */
 	size_t n_ike;                       /* AES256/SHA256/MODP2048 (a subset of §5) */
 	struct sim_link_params path_up, path_down; /* rate 0: 100 Mbit/s, 20 ms each way */
+	struct sim_node *access;  /* the path ends at this router (an ISP's, see p2s_group_cfg); NULL:
+				   * at the internet router (world_attach) */
 };
 
 struct p2s_client {
@@ -137,12 +139,20 @@ struct p2s_group_cfg {
 	struct sim_link_params path_up, path_down;
 	const struct ike_ike_proposal *ike;
 	size_t n_ike;
+	/* Clients per ISP access router (0: every client's path ends at the internet router). With
+	 * k > 0 the clients hang off routers "<name>-isp<j>" of k clients each, attached to the
+	 * internet over isp_uplink (rate 0: 10 Gbit/s, 1 ms): the paths a client sees are its own
+	 * link then the uplink. Thousands of links on one router make every packet through it cost
+	 * a scan of its interfaces (sim_node_has_addr is linear); aggregation keeps that short. */
+	unsigned clients_per_isp;
+	struct sim_link_params isp_uplink;
 };
 
 struct p2s_group {
 	struct world *w;
 	char *name;
 	GPtrArray *clients;        /* struct p2s_client *, owned */
+	GPtrArray *isps;           /* struct sim_node * (owned by the net) */
 };
 
 /* count clients of the gateway gw: they connect to its public IP(s) (active-active: client i
