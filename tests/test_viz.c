@@ -291,6 +291,168 @@ static void check_tunnels(Agraph_t *g)
 		}
 }
 
+/* ---- the layout, read back from xdot ---------------------------------------------------- */
+
+struct box {
+	double x0, y0, x1, y1; /* points */
+	char what[96];
+};
+
+static bool boxes_overlap(const struct box *a, const struct box *b, double slack)
+{
+	return a->x0 + slack < b->x1 && b->x0 + slack < a->x1 && a->y0 + slack < b->y1 && b->y0 + slack < a->y1;
+}
+
+static bool node_box(Agnode_t *n, struct box *b)
+{
+	double x, y;
+	if (sscanf(attr(n, "pos"), "%lf,%lf", &x, &y) != 2)
+		return false;
+	double w = g_ascii_strtod(attr(n, "width"), NULL) * 72.0 / 2;
+	double h = g_ascii_strtod(attr(n, "height"), NULL) * 72.0 / 2;
+	*b = (struct box){x - w, y - h, x + w, y + h, ""};
+	g_snprintf(b->what, sizeof b->what, "node %s", agnameof(n));
+	return true;
+}
+
+/* The boxes of the text lines of an xdot _ldraw_ ("F size n -font ... T x y j w n -text ..."). */
+static void label_boxes(Agedge_t *e, GArray *out)
+{
+	const char *p = attr(e, "_ldraw_");
+	double size = 10;
+	while (*p) {
+		while (*p == ' ')
+			p++;
+		char op = *p;
+		if (!op)
+			break;
+		p++;
+		if (op == 'F' || op == 'T') {
+			char *end;
+			double v[5];
+			int nv = op == 'F' ? 2 : 5;
+			for (int i = 0; i < nv; i++) {
+				v[i] = g_ascii_strtod(p, &end);
+				p = end;
+			}
+			while (*p == ' ')
+				p++;
+			if (*p == '-')
+				p++;
+			size_t n = (size_t)v[nv - 1];
+			if (op == 'F') {
+				size = v[0];
+			} else {
+				double x0 = v[2] < 0 ? v[0] : v[2] > 0 ? v[0] - v[3] : v[0] - v[3] / 2;
+				struct box b = {x0, v[1] - size * 0.25, x0 + v[3], v[1] + size * 0.75, ""};
+				g_snprintf(b.what, sizeof b.what, "label \"%.*s\"", (int)MIN(n, 60), p);
+				g_array_append_val(out, b);
+			}
+			p += MIN(n, strlen(p));
+		} else if (op == 'c' || op == 'C' || op == 't' || op == 'S') {
+			/* colour, font characteristics, style: a number or a -string of n bytes */
+			char *end;
+			double n = g_ascii_strtod(p, &end);
+			p = end;
+			if (op != 't') {
+				while (*p == ' ')
+					p++;
+				if (*p == '-')
+					p++;
+				p += MIN((size_t)n, strlen(p));
+			}
+		} else {
+			break; /* no other operation in a label */
+		}
+	}
+}
+
+static double node_x(Agraph_t *g, const char *name)
+{
+	double x = 0, y;
+	Agnode_t *n = agnode(g, (char *)name, 0);
+	if (n)
+		sscanf(attr(n, "pos"), "%lf,%lf", &x, &y);
+	return x;
+}
+
+/* Overlaps in a laid-out graph: node on node, edge label on node or on another label (up to
+ * five are printed). */
+static unsigned count_overlaps(Agraph_t *g, unsigned *n_labels)
+{
+	GArray *nodes = g_array_new(FALSE, FALSE, sizeof(struct box));
+	GArray *labels = g_array_new(FALSE, FALSE, sizeof(struct box));
+	for (Agnode_t *n = agfstnode(g); n; n = agnxtnode(g, n)) {
+		struct box b;
+		if (node_box(n, &b))
+			g_array_append_val(nodes, b);
+		for (Agedge_t *e = agfstout(g, n); e; e = agnxtout(g, e))
+			label_boxes(e, labels);
+	}
+	unsigned bad = 0;
+	for (guint i = 0; i < nodes->len; i++)
+		for (guint j = i + 1; j < nodes->len; j++)
+			if (boxes_overlap(&g_array_index(nodes, struct box, i), &g_array_index(nodes, struct box, j), 0) &&
+			    bad++ < 5)
+				printf("\n  overlap: %s and %s", g_array_index(nodes, struct box, i).what,
+				       g_array_index(nodes, struct box, j).what);
+	for (guint i = 0; i < labels->len; i++) {
+		const struct box *l = &g_array_index(labels, struct box, i);
+		for (guint j = 0; j < nodes->len; j++)
+			if (boxes_overlap(l, &g_array_index(nodes, struct box, j), 1) && bad++ < 5)
+				printf("\n  overlap: %s and %s", l->what, g_array_index(nodes, struct box, j).what);
+		for (guint j = i + 1; j < labels->len; j++)
+			if (boxes_overlap(l, &g_array_index(labels, struct box, j), 1) && bad++ < 5)
+				printf("\n  overlap: %s and %s", l->what, g_array_index(labels, struct box, j).what);
+	}
+	*n_labels = labels->len;
+	g_array_unref(nodes);
+	g_array_unref(labels);
+	return bad;
+}
+
+/* What the pictures must be: no overlaps, and left to right the on-prem side, the Internet,
+ * the gateway's instances, the VNet. */
+static void check_layout(const struct scenario *s, const struct viz_overlay *ov)
+{
+	size_t len;
+	GError *err = NULL;
+	g_autofree char *xdot = viz_topology_data(s, ov, "xdot", &len, &err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(xdot);
+	Agraph_t *g = agmemread(xdot);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	unsigned n_labels = 0;
+	CU_ASSERT_EQUAL(count_overlaps(g, &n_labels), 0);
+	CU_ASSERT(n_labels > 0 || s->connections->len + s->p2s_groups->len == 0);
+
+	double internet = node_x(g, "internet"), inst = node_x(g, "instance0"), vnet = node_x(g, "vnet");
+	CU_ASSERT(internet < inst && inst < vnet);
+	for (guint i = 0; i < s->sites->len; i++) {
+		char name[16];
+		g_snprintf(name, sizeof name, "site%u", i);
+		CU_ASSERT(node_x(g, name) < internet);
+	}
+	agclose(g);
+}
+
+/* The overlap check itself finds what it must (so that its silence above means something). */
+static void test_overlap_check(void)
+{
+	static const char xdot[] =
+		"digraph { a [pos=\"100,100\", width=1, height=0.5]; b [pos=\"150,100\", width=1, height=0.5];"
+		" c [pos=\"400,100\", width=1, height=0.5]; d [pos=\"600,100\", width=1, height=0.5];"
+		" c -> d [_ldraw_=\"F 10 5 -Arial c 7 -#000000 T 400 110 0 60 5 -hello \"];"
+		" a -> d [_ldraw_=\"F 10 5 -Arial T 700 300 0 40 3 -far T 420 112 0 30 3 -two \"]; }";
+	Agraph_t *g = agmemread(xdot);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+	unsigned n_labels = 0;
+	/* a on b; "hello" on c; "two" on c and on "hello"; "far" alone */
+	CU_ASSERT_EQUAL(count_overlaps(g, &n_labels), 4);
+	CU_ASSERT_EQUAL(n_labels, 3);
+	printf("\n  (the overlaps above were planted)\n");
+	agclose(g);
+}
+
 /* SVG parses as XML and is a whole document. */
 static void check_svg(const char *svg)
 {
@@ -336,6 +498,8 @@ static Agraph_t *render_all(const struct scenario *s, const struct viz_overlay *
 	g_autofree char *again = viz_topology_svg(s, ov, &err);
 	CU_ASSERT(again && g_str_has_prefix(again, "<svg") && g_str_has_suffix(again, "</svg>\n"));
 	CU_ASSERT(again && svg && strstr(svg, "<svg") && strcmp(again, strstr(svg, "<svg")) == 0);
+
+	check_layout(s, ov);
 
 	g_autofree char *dot = NULL;
 	CU_ASSERT_FATAL(g_file_get_contents(dotf, &dot, NULL, NULL));
@@ -689,6 +853,9 @@ static void test_escaping_and_errors(void)
 	struct scn_site *site = g_ptr_array_index(s->sites, 0);
 	g_free(site->name);
 	site->name = g_strdup("a\"b\\n<c>&");
+	struct scn_connection *c = g_ptr_array_index(s->connections, 0);
+	g_free(c->site);
+	c->site = g_strdup(site->name);
 	Agraph_t *g = render_all(s, NULL, "escaping");
 	CU_ASSERT_STRING_EQUAL(cluster_label(g, "cluster_site0"), "site a\"b\\\\n<c>&");
 	agclose(g);
@@ -954,6 +1121,7 @@ int main(void)
 		{"PNG", test_png},
 		{"odd names stay text; bad paths and formats", test_escaping_and_errors},
 		{"rates for labels", test_format_rate},
+		{"the layout check finds overlaps", test_overlap_check},
 		{"plot .dat exact, .gp marks and shading", test_plot_text},
 		{"plot of tunnel states: a lane each", test_plot_states},
 		{"plot files and gnuplot's SVG/PNG", test_plot_files},

@@ -711,7 +711,8 @@ static Agraph_t *build_graph(const struct scenario *s, const struct viz_overlay 
 
 static bool known_format(const char *f)
 {
-	return f && (strcmp(f, "svg") == 0 || strcmp(f, "png") == 0 || strcmp(f, "dot") == 0);
+	return f && (strcmp(f, "svg") == 0 || strcmp(f, "png") == 0 || strcmp(f, "dot") == 0 ||
+		     strcmp(f, "xdot") == 0);
 }
 
 /* The graph as built (no layout), as DOT text. */
@@ -843,7 +844,7 @@ char *viz_topology_data(const struct scenario *s, const struct viz_overlay *ov, 
 	g_return_val_if_fail(s != NULL && len_out != NULL, NULL);
 	if (!known_format(format)) {
 		g_set_error(err, VIZ_TOPOLOGY_ERROR, VIZ_TOPOLOGY_ERROR_FORMAT,
-			    "unknown diagram format \"%s\": expected svg, png or dot", format ? format : "(none)");
+			    "unknown diagram format \"%s\": expected svg, png, dot or xdot", format ? format : "(none)");
 		return NULL;
 	}
 	struct disc d;

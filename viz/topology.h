@@ -90,8 +90,10 @@ struct viz_overlay {
 unsigned viz_connection_tunnels(const struct scenario *s, const struct scn_connection *c);
 
 /* Renders the diagram of s (with ov, which may be NULL) to the file at path. format is "svg",
- * "png" or "dot" (the graph as built, before layout); NULL takes it from path's extension.
- * Returns false with err set (VIZ_TOPOLOGY_ERROR) on failure. */
+ * "png", "dot" (the graph as built, before layout) or "xdot" (the laid-out graph with its
+ * drawing operations, as SVG is laid out: for tools and tests); NULL takes it from path's
+ * extension (.svg, .png, .dot or .gv, .xdot). Returns false with err set (VIZ_TOPOLOGY_ERROR)
+ * on failure. */
 bool viz_topology_render(const struct scenario *s, const struct viz_overlay *ov, const char *out_path,
 			 const char *format, GError **err);
 
