@@ -206,6 +206,7 @@ struct device *device_new(struct world *w, const struct device_cfg *cfg, GError 
 	ipsec_node_init(&d->in, d->node);
 	struct ike_endpoint_cfg ecfg = { 0 };
 	ike_node_init(&d->ike, &d->in, &ecfg, &hooks, d);
+	d->ike.keylog = w->keylog;
 	struct sim_stats *st = &w->net.stats;
 	for (size_t i = 0; i < cfg->n_tunnels; i++) {
 		struct device_tunnel *t = &d->tun[i];

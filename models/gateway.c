@@ -296,6 +296,7 @@ static void instance_init(struct gateway *gw, int i)
 	ipsec_node_init(&ins->in, ins->node);
 	struct ike_endpoint_cfg ecfg = { 0 };
 	ike_node_init(&ins->ike, &ins->in, &ecfg, &hooks, ins);
+	ins->ike.keylog = w->keylog;
 	uint64_t rate = gw->cfg.sku->aggregate_bps;
 	if (gw->cfg.active_active)
 		rate /= 2; /* the pair totals the SKU's aggregate */

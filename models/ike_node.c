@@ -96,6 +96,11 @@ static void cb_child_up(void *user, const struct ike_child_info *c)
 		(*k->c_no_tunnel)++;
 	} else {
 		struct esp_sa *in = make_esp(k, c, ESP_DIR_IN), *out = make_esp(k, c, ESP_DIR_OUT);
+		if (in && out && k->keylog) {
+			keylog_add_esp(k->keylog, esp_sa_wireshark_row(in));
+			keylog_add_esp(k->keylog, esp_sa_wireshark_row(out));
+			keylog_add_ike(k->keylog, ike_sa_wireshark_row(k->ep, c->sa_id));
+		}
 		if (in && out && ipsec_node_add_in_sa(k->in, in, t)) {
 			ipsec_tunnel_set_out_sa(t, out); /* the newest SA carries traffic from now on */
 		} else {
@@ -122,6 +127,8 @@ static void cb_child_down(void *user, const struct ike_child_info *c, enum ike_d
 static void cb_ike_state(void *user, uint64_t sa_id, enum ike_sa_state old_state, enum ike_sa_state new_state)
 {
 	struct ike_node *k = user;
+	if (k->keylog && new_state == IKE_SA_ESTABLISHED)
+		keylog_add_ike(k->keylog, ike_sa_wireshark_row(k->ep, sa_id));
 	if (k->hooks.ike_state)
 		k->hooks.ike_state(k->hooks_ctx, k, sa_id, old_state, new_state);
 }

@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "models/ipsec/ike.h"
+#include "models/keylog.h"
 #include "models/ipsec_node.h"
 #include "sim/rng.h"
 
@@ -40,6 +41,7 @@ struct ike_node {
 	struct ike_node_hooks hooks;
 	void *hooks_ctx;
 	uint64_t *c_no_tunnel, *c_esp_config_failed;
+	struct keylog *keylog;        /* where SA keys are recorded (NULL: nowhere); set by the model */
 };
 
 /* Starts an IKE endpoint on in's node (cfg->name is ignored: the node's name is used; the cookie

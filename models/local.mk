@@ -6,6 +6,7 @@ models_libmodels_a_SOURCES = \
 	models/ipsec_node.h models/ipsec_node.c \
 	models/capacity.h models/capacity.c \
 	models/ike_node.h models/ike_node.c \
+	models/keylog.h models/keylog.c \
 	models/world.h models/world.c \
 	models/policy.h models/policy.c \
 	models/device.h models/device.c \

@@ -566,6 +566,7 @@ struct p2s_client *p2s_client_new(struct world *w, const struct p2s_client_cfg *
 	ipsec_node_init(&c->in, c->node);
 	struct ike_endpoint_cfg ecfg = { 0 };
 	ike_node_init(&c->ike, &c->in, &ecfg, &client_hooks, c);
+	c->ike.keylog = c->w->keylog;
 	c->t = ipsec_tunnel_new(&c->in, "vpn", 0, 32, 1400);
 	for (size_t i = 0; i < cfg->n_routes; i++)
 		sim_route_add(c->node, cfg->routes[i].addr, cfg->routes[i].plen, 0, c->t->iface, NULL);

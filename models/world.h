@@ -5,6 +5,7 @@
 #ifndef MODELS_WORLD_H
 #define MODELS_WORLD_H
 
+#include "models/keylog.h"
 #include "models/traffic.h"
 #include "sim/link.h"
 #include "sim/net.h"
@@ -15,6 +16,7 @@ struct world {
 	struct traffic tr;
 	struct sim_node *internet;
 	uint32_t next_infra; /* next infrastructure address (100.64.0.0/10) for router-side ends */
+	struct keylog *keylog; /* when set before models are built, their IKE nodes record SA keys */
 };
 
 void world_init(struct world *w, uint64_t seed);

@@ -363,6 +363,10 @@ bool run_build(struct run *r, const struct scenario *s, const struct run_opts *o
 	r->site_paths = g_new0(struct sim_link *, ns ? ns : 1);
 	r->flows = g_new0(struct traffic_flow *, s->flows->len ? s->flows->len : 1);
 	r->faults = g_new0(struct run_fault, s->faults->len ? s->faults->len : 1);
+	if (o && o->pcap_path) {
+		keylog_init(&r->keylog);
+		r->w.keylog = &r->keylog; /* before any model: their IKE nodes record every SA's keys */
+	}
 	if (s->gw.p2s || s->p2s_groups->len)
 		return unsupported(d, s->p2s_groups->len ? ((struct scn_p2s_group *)s->p2s_groups->pdata[0])->loc : s->gw.loc,
 				   "point-to-site");
@@ -437,10 +441,16 @@ void run_execute(struct run *r, const struct run_opts *o)
 		fprintf(stderr, "\r%60s\r", "");
 }
 
+bool run_write_keys(const struct run *r, const char *dir, GError **err)
+{
+	return !r->w.keylog || keylog_write(r->w.keylog, dir, err);
+}
+
 void run_destroy(struct run *r)
 {
 	if (r->pcap)
 		sim_pcap_close(r->pcap, NULL);
+	keylog_destroy(&r->keylog);
 	if (r->devices)
 		for (guint i = 0; i < r->s->sites->len; i++)
 			device_free(r->devices[i]);

@@ -27,7 +27,7 @@ struct run {
 	struct traffic_flow **flows; /* parallel to s->flows */
 	struct run_fault *faults;    /* parallel to s->faults */
 	struct sim_pcap *pcap;
-	uint64_t wall_events;
+	struct keylog keylog;        /* filled when a capture is written */
 };
 
 struct run_opts {
@@ -38,6 +38,11 @@ struct run_opts {
 /* Builds the world for s (which must have passed validation). false with problems in d (at the
  * scenario's file:line) when the scenario asks for what cannot be simulated. */
 bool run_build(struct run *r, const struct scenario *s, const struct run_opts *o, struct scn_diags *d);
+
+/* With a capture: writes dir/ (Wireshark's ikev2_decryption_table, esp_sa and preferences) so
+ * that `WIRESHARK_CONFIG_DIR=dir tshark -r capture.pcap` decrypts every IKE and ESP packet.
+ * Without a capture there is nothing to write and it returns true. */
+bool run_write_keys(const struct run *r, const char *dir, GError **err);
 
 /* Runs until the scenario's duration. */
 void run_execute(struct run *r, const struct run_opts *o);

@@ -17,7 +17,8 @@ static const char usage[] =
 	"  --out DIR    where report.json and series.csv go (default: out/<scenario name>)\n"
 	"  --seed N     overrides the scenario's seed\n"
 	"  --set S.K=V  overrides a value, repeatable\n"
-	"  --pcap       also write DIR/capture.pcap (the sites' internet paths)\n"
+	"  --pcap       also write DIR/capture.pcap (the sites' internet paths) and DIR/wireshark/,\n"
+	"               the key tables with which tshark decrypts every IKE and ESP packet\n"
 	"  --quiet      print only the verdict line\n";
 
 static void print_diags(struct scn_diags *d)
@@ -126,7 +127,8 @@ int vpnsim_cmd_run(int argc, char **argv)
 	struct verdict *v = g_new0(struct verdict, s->expects->len + 1);
 	unsigned failed = report_evaluate(&r, v);
 	GError *err = NULL;
-	if (!report_write(&r, v, dir, &err)) {
+	g_autofree char *keys = g_build_filename(dir, "wireshark", NULL);
+	if (!report_write(&r, v, dir, &err) || !run_write_keys(&r, keys, &err)) {
 		fprintf(stderr, "vpnsim run: %s\n", err->message);
 		g_error_free(err);
 		rc = 2;
@@ -138,7 +140,8 @@ int vpnsim_cmd_run(int argc, char **argv)
 			report_print(&r, v, stdout);
 		rc = failed ? 1 : 0;
 		if (!a.quiet)
-			printf("report: %s/report.json%s\n", dir, pcap ? " and capture.pcap" : "");
+			printf("report: %s/report.json%s\n", dir,
+			       pcap ? ", capture.pcap (decrypt: WIRESHARK_CONFIG_DIR=<dir>/wireshark tshark -r ...)" : "");
 	}
 	g_free(v);
 	run_destroy(&r);
