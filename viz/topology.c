@@ -169,7 +169,6 @@ static void set_defaults(Agraph_t *g)
 	agattr(g, AGEDGE, (char *)"dir", (char *)"none");
 	agattr(g, AGEDGE, (char *)"color", (char *)C_LINE);
 	set(g, "rankdir", "LR");
-	set(g, "compound", "true");
 	set(g, "newrank", "true"); /* also: Graphviz 2.42 leaks in cluster mincross without it */
 	set(g, "nodesep", "0.3");
 	set(g, "ranksep", "0.9");
@@ -581,8 +580,8 @@ static void add_p2s(struct build *b)
 		/* the group's clients reach the gateway through its public IP(s) */
 		g_autofree char *key = g_strdup_printf("p2s:%s", grp->name ? grp->name : "");
 		Agedge_t *e = agedge(b->g, n, b->inst[b->ip_holder], key, 1);
-		set(e, "lhead", "cluster_gateway");
 		set(e, "minlen", "2");
+		set(e, "headport", "w"); /* like the tunnels: clear of the clusters' labels */
 		set_id(b, e, key);
 		g_autoptr(GString) el = g_string_new("P2S IKEv2 (certificate)");
 		const struct viz_p2s_run *run = ov_p2s(b->ov, grp->name);
