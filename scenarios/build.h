@@ -44,6 +44,10 @@ bool run_build(struct run *r, const struct scenario *s, const struct run_opts *o
  * Without a capture there is nothing to write and it returns true. */
 bool run_write_keys(const struct run *r, const char *dir, GError **err);
 
+/* The topology diagram with the run's final state (instances up/down/standby, tunnels up or
+ * down) at path (svg, png or dot by extension). In cmd_draw.c, which links viz/. */
+bool run_draw(const struct run *r, const char *path, GError **err);
+
 /* Runs until the scenario's duration. */
 void run_execute(struct run *r, const struct run_opts *o);
 

@@ -13,6 +13,10 @@ int vpnsim_cmd_check(int argc, char **argv);
  * input). */
 int vpnsim_cmd_run(int argc, char **argv);
 
+/* `vpnsim draw FILE [-o OUT] [--set ...]`: the topology diagram (svg, png or dot by OUT's
+ * extension). Returns 0, or 2 for a bad scenario or command line. */
+int vpnsim_cmd_draw(int argc, char **argv);
+
 struct scenario;
 
 /* The one-paragraph summary `check` prints for a valid scenario (newly allocated, no newline):

@@ -14,7 +14,7 @@ static const char usage[] =
 	"usage: vpnsim run FILE [--out DIR] [--seed N] [--set section.key=value ...] [--pcap] [--quiet]\n"
 	"  Runs a scenario and checks its expectations. Exit status: 0 all hold, 1 one failed,\n"
 	"  2 the scenario or the command line is wrong.\n"
-	"  --out DIR    where report.json and series.csv go (default: out/<scenario name>)\n"
+	"  --out DIR    where report.json, series.csv and topology.svg go (default: out/<name>)\n"
 	"  --seed N     overrides the scenario's seed\n"
 	"  --set S.K=V  overrides a value, repeatable\n"
 	"  --pcap       also write DIR/capture.pcap (the sites' internet paths) and DIR/wireshark/,\n"
@@ -128,7 +128,8 @@ int vpnsim_cmd_run(int argc, char **argv)
 	unsigned failed = report_evaluate(&r, v);
 	GError *err = NULL;
 	g_autofree char *keys = g_build_filename(dir, "wireshark", NULL);
-	if (!report_write(&r, v, dir, &err) || !run_write_keys(&r, keys, &err)) {
+	g_autofree char *svg = g_build_filename(dir, "topology.svg", NULL);
+	if (!report_write(&r, v, dir, &err) || !run_write_keys(&r, keys, &err) || !run_draw(&r, svg, &err)) {
 		fprintf(stderr, "vpnsim run: %s\n", err->message);
 		g_error_free(err);
 		rc = 2;

@@ -18,6 +18,8 @@ static const char usage[] =
 	"verbs:\n"
 	"  run FILE [--out DIR] [--seed N] [--set S.K=V ...] [--pcap] [--quiet]\n"
 	"                                  run a scenario, write DIR/report.json, check its expectations\n"
+	"  draw FILE [-o OUT.svg|.png|.dot] [--set S.K=V ...]\n"
+	"                                  draw the topology (Graphviz)\n"
 	"  check FILE [--set S.K=V ...] [--quiet]\n"
 	"                                  parse and validate a scenario file (no simulation)\n"
 	"  demo [--seed N] [--pcap FILE]   run the built-in network demo and print what it simulated\n"
@@ -135,6 +137,8 @@ int main(int argc, char **argv)
 		return vpnsim_cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return vpnsim_cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "draw") == 0)
+		return vpnsim_cmd_draw(argc - 1, argv + 1);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
 		fputs(usage, stdout);
 		return 0;

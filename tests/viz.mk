@@ -8,8 +8,6 @@ tests_test_viz_CPPFLAGS = $(AM_CPPFLAGS) -DSCENARIO_EXAMPLES_DIR='"$(abs_top_src
 tests_test_viz_CFLAGS = $(TEST_CFLAGS) $(GRAPHVIZ_CFLAGS)
 tests_test_viz_LDADD = $(VIZ_LIBS) $(SCENARIO_LIBS) $(CUNIT_LIBS)
 
-# Graphviz 2.42 leaks inside dot's layout of clusters (see the file): valgrind, when a test runs
-# under it (make check-valgrind), reads these suppressions from VALGRIND_OPTS.
+# Graphviz 2.42 leaks inside dot's layout of clusters: check-valgrind (Makefile.am) passes
+# tests/graphviz.supp to valgrind.
 EXTRA_DIST += tests/graphviz.supp
-AM_TESTS_ENVIRONMENT += VALGRIND_OPTS="$${VALGRIND_OPTS:+$$VALGRIND_OPTS }--suppressions=$(abs_top_srcdir)/tests/graphviz.supp"; \
-	export VALGRIND_OPTS;
