@@ -1,6 +1,6 @@
 /* ike_crypto.c: IKEv2 PRF, prf+, SKEYSEED and SK_* keys, CHILD SA KEYMAT, shared-key AUTH, SK
  * payload sealing and opening (AES-CBC + HMAC, AES-GCM-16) and the Wireshark key table row,
- * over OpenSSL 3 EVP_MAC / EVP_CIPHER. */
+ * over OpenSSL 3 EVP_MAC / EVP_CIPHER (algorithms fetched once per process, see fetched()). */
 #include "models/ipsec/ike_crypto.h"
 
 #include <openssl/core_names.h>
@@ -15,19 +15,6 @@
 
 /* ---- algorithm properties ---------------------------------------------------------------- */
 
-static const char *prf_digest(uint16_t prf)
-{
-	switch (prf) {
-	case IKE_CRYPTO_PRF_HMAC_SHA1:
-		return "SHA1";
-	case IKE_CRYPTO_PRF_HMAC_SHA2_256:
-		return "SHA256";
-	case IKE_CRYPTO_PRF_HMAC_SHA2_384:
-		return "SHA384";
-	}
-	return NULL;
-}
-
 size_t ike_prf_len(uint16_t prf)
 {
 	switch (prf) {
@@ -39,19 +26,6 @@ size_t ike_prf_len(uint16_t prf)
 		return 48;
 	}
 	return 0;
-}
-
-static const char *integ_digest(uint16_t integ)
-{
-	switch (integ) {
-	case IKE_CRYPTO_INTEG_HMAC_SHA1_96:
-		return "SHA1";
-	case IKE_CRYPTO_INTEG_HMAC_SHA2_256_128:
-		return "SHA256";
-	case IKE_CRYPTO_INTEG_HMAC_SHA2_384_192:
-		return "SHA384";
-	}
-	return NULL;
 }
 
 size_t ike_integ_key_len(uint16_t integ)
@@ -118,27 +92,118 @@ bool ike_transforms_supported(const struct ike_transforms *t, bool with_prf)
 	return false;
 }
 
+/* ---- algorithms fetched once ---------------------------------------------------------------- */
+
+/* The digests behind the PRFs and integrity algorithms. */
+enum md_index { MD_SHA1, MD_SHA256, MD_SHA384, N_MD };
+
+/* OpenSSL algorithm objects fetched once per process on first use and only read afterwards
+ * (constants in all but name; OpenSSL allows sharing them between threads). An implicit fetch
+ * (EVP_MAC_fetch, a digest named in the HMAC parameters, EVP_aes_256_gcm() at cipher init) costs
+ * a locked method-store lookup per call, about as much as the HMAC itself. For HMAC we keep one
+ * context per digest with the digest set and a throw-away key: a call duplicates it and sets its
+ * own key. */
+struct fetched {
+	EVP_MAC_CTX *hmac[N_MD];
+	EVP_CIPHER *gcm[3], *cbc[3]; /* AES-128, -192, -256 */
+};
+
+static const struct fetched *fetched(void)
+{
+	static gsize done;
+	static struct fetched f;
+	if (g_once_init_enter(&done)) {
+		static const char *const mds[N_MD] = { "SHA1", "SHA256", "SHA384" };
+		static const char *const gcm[3] = { "AES-128-GCM", "AES-192-GCM", "AES-256-GCM" };
+		static const char *const cbc[3] = { "AES-128-CBC", "AES-192-CBC", "AES-256-CBC" };
+		static const uint8_t dummy_key[1];
+		EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+		if (!mac)
+			g_error("ike_crypto: OpenSSL has no HMAC");
+		for (int i = 0; i < N_MD; i++) {
+			OSSL_PARAM params[] = {
+				OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)mds[i], 0),
+				OSSL_PARAM_construct_end(),
+			};
+			f.hmac[i] = EVP_MAC_CTX_new(mac);
+			if (!f.hmac[i] || EVP_MAC_init(f.hmac[i], dummy_key, sizeof dummy_key, params) != 1)
+				g_error("ike_crypto: OpenSSL has no HMAC-%s", mds[i]);
+		}
+		EVP_MAC_free(mac); /* the contexts hold their own references */
+		for (int i = 0; i < 3; i++) {
+			f.gcm[i] = EVP_CIPHER_fetch(NULL, gcm[i], NULL);
+			f.cbc[i] = EVP_CIPHER_fetch(NULL, cbc[i], NULL);
+			if (!f.gcm[i] || !f.cbc[i])
+				g_error("ike_crypto: OpenSSL has no %s or %s", gcm[i], cbc[i]);
+		}
+		g_once_init_leave(&done, 1);
+	}
+	return &f;
+}
+
+static int prf_md(uint16_t prf)
+{
+	switch (prf) {
+	case IKE_CRYPTO_PRF_HMAC_SHA1:
+		return MD_SHA1;
+	case IKE_CRYPTO_PRF_HMAC_SHA2_256:
+		return MD_SHA256;
+	case IKE_CRYPTO_PRF_HMAC_SHA2_384:
+		return MD_SHA384;
+	}
+	return -1;
+}
+
+static int integ_md(uint16_t integ)
+{
+	switch (integ) {
+	case IKE_CRYPTO_INTEG_HMAC_SHA1_96:
+		return MD_SHA1;
+	case IKE_CRYPTO_INTEG_HMAC_SHA2_256_128:
+		return MD_SHA256;
+	case IKE_CRYPTO_INTEG_HMAC_SHA2_384_192:
+		return MD_SHA384;
+	}
+	return -1;
+}
+
 /* ---- HMAC -------------------------------------------------------------------------------- */
 
-/* out (out_cap >= the digest length) = HMAC-<digest>(key, parts...); *out_len = digest length. */
-static bool hmac_parts(const char *digest, const uint8_t *key, size_t key_len, const struct ike_crypto_buf *parts,
-		       size_t n_parts, uint8_t *out, size_t out_cap, size_t *out_len)
+/* A new HMAC context for digest md keyed with key (any length, 0 included); NULL if OpenSSL
+ * fails. */
+static EVP_MAC_CTX *hmac_new(int md, const uint8_t *key, size_t key_len)
 {
 	static const uint8_t empty_key[1];
-	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0),
-		OSSL_PARAM_construct_end(),
-	};
+	EVP_MAC_CTX *ctx = EVP_MAC_CTX_dup(fetched()->hmac[md]);
 	/* a NULL key would mean "keep the previous key" to EVP_MAC_init */
-	bool ok = ctx && EVP_MAC_init(ctx, key_len ? key : empty_key, key_len, params) == 1;
+	if (ctx && EVP_MAC_init(ctx, key_len ? key : empty_key, key_len, NULL) != 1) {
+		EVP_MAC_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* out (out_cap >= the digest length) = HMAC over parts... with the key ctx holds (freshly
+ * keyed or restarted); *out_len = digest length. */
+static bool hmac_run(EVP_MAC_CTX *ctx, const struct ike_crypto_buf *parts, size_t n_parts, uint8_t *out,
+		     size_t out_cap, size_t *out_len)
+{
+	bool ok = true;
 	for (size_t i = 0; ok && i < n_parts; i++)
 		if (parts[i].len)
 			ok = EVP_MAC_update(ctx, parts[i].ptr, parts[i].len) == 1;
-	ok = ok && EVP_MAC_final(ctx, out, out_len, out_cap) == 1;
+	return ok && EVP_MAC_final(ctx, out, out_len, out_cap) == 1;
+}
+
+/* out (out_cap >= the digest length) = HMAC-<md>(key, parts...); *out_len = digest length. */
+static bool hmac_parts(int md, const uint8_t *key, size_t key_len, const struct ike_crypto_buf *parts,
+		       size_t n_parts, uint8_t *out, size_t out_cap, size_t *out_len)
+{
+	if (md < 0)
+		return false;
+	EVP_MAC_CTX *ctx = hmac_new(md, key, key_len);
+	bool ok = ctx && hmac_run(ctx, parts, n_parts, out, out_cap, out_len);
 	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
 	return ok;
 }
 
@@ -147,10 +212,9 @@ static bool hmac_parts(const char *digest, const uint8_t *key, size_t key_len, c
 bool ike_prf(uint16_t prf, const uint8_t *key, size_t key_len, const struct ike_crypto_buf *parts, size_t n_parts,
 	     uint8_t *out)
 {
-	const char *md = prf_digest(prf);
 	uint8_t buf[MAX_MD_LEN];
 	size_t len = 0;
-	if (!md || !hmac_parts(md, key, key_len, parts, n_parts, buf, sizeof buf, &len) || len != ike_prf_len(prf))
+	if (!hmac_parts(prf_md(prf), key, key_len, parts, n_parts, buf, sizeof buf, &len) || len != ike_prf_len(prf))
 		return false;
 	memcpy(out, buf, len);
 	OPENSSL_cleanse(buf, sizeof buf);
@@ -165,26 +229,33 @@ bool ike_prf_plus(uint16_t prf, const uint8_t *key, size_t key_len, const struct
 	size_t blk = ike_prf_len(prf);
 	if (!blk || out_len > 255 * blk || n_parts > MAX_SEED_PARTS)
 		return false;
-	uint8_t t[IKE_CRYPTO_MAX_PRF_LEN];
+	/* keyed once; each block restarts it (EVP_MAC_init with a NULL key keeps the key) */
+	EVP_MAC_CTX *ctx = hmac_new(prf_md(prf), key, key_len);
+	if (!ctx)
+		return false;
+	uint8_t t[MAX_MD_LEN];
 	uint8_t counter = 0;
 	struct ike_crypto_buf parts[MAX_SEED_PARTS + 2];
 	size_t done = 0;
 	bool ok = true;
 	while (ok && done < out_len) {
-		size_t np = 0;
+		size_t np = 0, len = 0;
 		/* Tn = prf(K, Tn-1 | S | n), T0 empty */
-		if (counter > 0)
+		if (counter > 0) {
 			parts[np++] = (struct ike_crypto_buf){ t, blk };
+			ok = EVP_MAC_init(ctx, NULL, 0, NULL) == 1;
+		}
 		for (size_t i = 0; i < n_parts; i++)
 			parts[np++] = seed_parts[i];
 		counter++;
 		parts[np++] = (struct ike_crypto_buf){ &counter, 1 };
-		ok = ike_prf(prf, key, key_len, parts, np, t);
+		ok = ok && hmac_run(ctx, parts, np, t, sizeof t, &len) && len == blk;
 		size_t take = MIN(blk, out_len - done);
 		if (ok)
 			memcpy(out + done, t, take);
 		done += take;
 	}
+	EVP_MAC_CTX_free(ctx);
 	OPENSSL_cleanse(t, sizeof t);
 	return ok;
 }
@@ -192,10 +263,9 @@ bool ike_prf_plus(uint16_t prf, const uint8_t *key, size_t key_len, const struct
 bool ike_integ_icv(uint16_t integ, const uint8_t *key, const struct ike_crypto_buf *parts, size_t n_parts,
 		   uint8_t *out)
 {
-	const char *md = integ_digest(integ);
 	uint8_t mac[MAX_MD_LEN];
 	size_t len = 0;
-	if (!md || !hmac_parts(md, key, ike_integ_key_len(integ), parts, n_parts, mac, sizeof mac, &len))
+	if (!hmac_parts(integ_md(integ), key, ike_integ_key_len(integ), parts, n_parts, mac, sizeof mac, &len))
 		return false;
 	memcpy(out, mac, ike_integ_icv_len(integ));
 	OPENSSL_cleanse(mac, sizeof mac);
@@ -207,13 +277,19 @@ bool ike_integ_icv(uint16_t integ, const uint8_t *key, const struct ike_crypto_b
 bool ike_skeyseed(uint16_t prf, struct ike_crypto_buf ni, struct ike_crypto_buf nr, struct ike_crypto_buf g_ir,
 		  uint8_t *out)
 {
-	/* The key is Ni | Nr; HMAC takes any key length, so concatenate into one buffer. */
-	GByteArray *key = g_byte_array_sized_new((guint)(ni.len + nr.len));
-	g_byte_array_append(key, ni.ptr, (guint)ni.len);
-	g_byte_array_append(key, nr.ptr, (guint)nr.len);
-	bool ok = ike_prf(prf, key->data, key->len, &g_ir, 1, out);
-	OPENSSL_cleanse(key->data, key->len);
-	g_byte_array_unref(key);
+	/* The key is Ni | Nr; HMAC takes any key length, so concatenate into one buffer (nonces
+	 * are 16 to 256 bytes, RFC 7296 §3.9). */
+	uint8_t stack_key[2 * 256];
+	size_t len = ni.len + nr.len;
+	uint8_t *key = len <= sizeof stack_key ? stack_key : g_malloc(len);
+	if (ni.len)
+		memcpy(key, ni.ptr, ni.len);
+	if (nr.len)
+		memcpy(key + ni.len, nr.ptr, nr.len);
+	bool ok = ike_prf(prf, key, len, &g_ir, 1, out);
+	OPENSSL_cleanse(key, len);
+	if (key != stack_key)
+		g_free(key);
 	return ok;
 }
 
@@ -376,11 +452,11 @@ static const EVP_CIPHER *gcm_cipher(size_t key_len)
 {
 	switch (key_len) {
 	case 16:
-		return EVP_aes_128_gcm();
+		return fetched()->gcm[0];
 	case 24:
-		return EVP_aes_192_gcm();
+		return fetched()->gcm[1];
 	case 32:
-		return EVP_aes_256_gcm();
+		return fetched()->gcm[2];
 	}
 	return NULL;
 }
@@ -431,11 +507,11 @@ static const EVP_CIPHER *cbc_cipher(uint16_t bits)
 {
 	switch (bits) {
 	case 128:
-		return EVP_aes_128_cbc();
+		return fetched()->cbc[0];
 	case 192:
-		return EVP_aes_192_cbc();
+		return fetched()->cbc[1];
 	case 256:
-		return EVP_aes_256_cbc();
+		return fetched()->cbc[2];
 	}
 	return NULL;
 }
