@@ -30,6 +30,21 @@ bool ike_needs_marker(uint16_t local_port, uint16_t remote_port)
 	return local_port != IKE_PORT && remote_port != IKE_PORT;
 }
 
+/* SHA-1, fetched once per process and only read afterwards (EVP_sha1() would be fetched
+ * implicitly on every digest, which costs more than hashing 22 bytes). */
+static const EVP_MD *sha1(void)
+{
+	static gsize done;
+	static EVP_MD *md;
+	if (g_once_init_enter(&done)) {
+		md = EVP_MD_fetch(NULL, "SHA1", NULL);
+		if (!md)
+			g_error("OpenSSL has no SHA-1");
+		g_once_init_leave(&done, 1);
+	}
+	return md;
+}
+
 void ike_natd_hash(uint64_t spi_i, uint64_t spi_r, struct ike_addr a, uint8_t out[20])
 {
 	uint8_t buf[8 + 8 + 4 + 2];
@@ -42,7 +57,7 @@ void ike_natd_hash(uint64_t spi_i, uint64_t spi_r, struct ike_addr a, uint8_t ou
 	buf[20] = (uint8_t)(a.port >> 8);
 	buf[21] = (uint8_t)a.port;
 	unsigned int n = 20;
-	if (!EVP_Digest(buf, sizeof(buf), out, &n, EVP_sha1(), NULL))
+	if (!EVP_Digest(buf, sizeof(buf), out, &n, sha1(), NULL))
 		g_error("EVP_Digest(SHA-1) failed");
 }
 

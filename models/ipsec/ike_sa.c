@@ -45,7 +45,16 @@ void ike_log(struct ike_endpoint *ep, GLogLevelFlags level, const char *fmt, ...
 {
 	if (!ep->cb.log)
 		return;
+	/* on the stack: a setup logs a handful of lines that most callers discard */
+	char buf[256];
 	va_list ap;
+	va_start(ap, fmt);
+	int n = g_vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof buf) {
+		ep->cb.log(ep->user, level, buf);
+		return;
+	}
 	va_start(ap, fmt);
 	char *s = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
