@@ -225,6 +225,68 @@ static void test_failover_drops_and_reconnects(void)
 	rig_destroy(&r);
 }
 
+static void delete_event(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct gateway *gw = ctx;
+	ike_delete(gw->inst[0].ike.ep, arg, sim_now(sim));
+}
+
+/* The gateway deletes one client's IKE SA: that client alone is dropped and is back one back-off
+ * (1-1.5 s) and a handshake later, with an address from the pool again. */
+static void test_delete_reconnects(void)
+{
+	struct rig r;
+	rig_init(&r, "VpnGw1", false, 24, 19);
+	rig_clients(&r, 5, sim_s(1), sim_s(2), 0, 0);
+	sim_run_until(&r.w.sim, sim_s(5));
+	CU_ASSERT_EQUAL(p2s_group_up(r.g), 5);
+	struct ike_endpoint *ep = r.gw->inst[0].ike.ep;
+	uint64_t sa = ike_sa_find_established(ep, 0); /* peer 0: the P2S peer (no S2S connection) */
+	uint32_t vip = ike_sa_vip(ep, sa);
+	CU_ASSERT_NOT_EQUAL(vip, 0);
+	struct p2s_client *victim = NULL;
+	for (unsigned i = 0; i < 5; i++)
+		if (p2s_client_vip(p2s_group_client(r.g, i)) == vip)
+			victim = p2s_group_client(r.g, i);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(victim);
+	sim_schedule_at(&r.w.sim, sim_s(10), delete_event, r.gw, sa);
+	sim_run_until(&r.w.sim, sim_s(20));
+	for (unsigned i = 0; i < 5; i++) {
+		struct p2s_client *c = p2s_group_client(r.g, i);
+		CU_ASSERT_TRUE(p2s_client_up(c));
+		CU_ASSERT_EQUAL(*c->c_drops, c == victim ? 1 : 0);
+		CU_ASSERT_EQUAL(*c->c_connects, c == victim ? 2 : 1);
+	}
+	CU_ASSERT_TRUE(victim->last_down >= sim_s(10) && victim->last_down < sim_s(10) + sim_ms(100));
+	CU_ASSERT_TRUE(victim->last_up >= victim->last_down + sim_s(1));
+	CU_ASSERT_TRUE(victim->last_up <= victim->last_down + sim_ms(1500) + sim_ms(500));
+	CU_ASSERT_EQUAL(gateway_p2s_clients(r.gw), 5);
+	CU_ASSERT_EQUAL(stat(&r, "gateway/azgw/p2s/disconnects"), 1);
+	rig_destroy(&r);
+}
+
+/* Active-active, instance 0 crashes: its clients are dropped and come back through the other
+ * public IP (a client tries the gateway's addresses in turn), to instance 1's half of the pool;
+ * instance 1's clients never notice. */
+static void test_active_active_crash(void)
+{
+	struct rig r;
+	rig_init(&r, "VpnGw1", true, 24, 20);
+	rig_clients(&r, 10, sim_s(1), sim_s(3), 0, 0);
+	sim_schedule_at(&r.w.sim, sim_s(30), crash_event, r.gw, 0);
+	sim_run_until(&r.w.sim, sim_s(260));
+	CU_ASSERT_EQUAL(gateway_p2s_clients_on(r.gw, 0), 0);
+	CU_ASSERT_EQUAL(gateway_p2s_clients_on(r.gw, 1), 10);
+	for (unsigned i = 0; i < 10; i++) {
+		struct p2s_client *c = p2s_group_client(r.g, i);
+		uint32_t vip = p2s_client_vip(c);
+		CU_ASSERT_TRUE(vip >= POOL + 128 && vip < POOL + 255);
+		CU_ASSERT_EQUAL(*c->c_drops, i % 2 ? 0 : 1);
+		CU_ASSERT_EQUAL(c->target, i % 2 ? 0 : 1); /* their second gateway address */
+	}
+	rig_destroy(&r);
+}
+
 /* A gateway address nobody answers: attempts fail after 1 s (one transmission) and come back
  * after 1, 2, 4, 8, 16, 16, ... s (each stretched by up to 50 %, never beyond 16 s). */
 static void test_backoff(void)
@@ -376,6 +438,8 @@ int main(void)
 		{ "the SKU's IKEv2 client limit is enforced (VpnGw1: 250)", test_sku_limit },
 		{ "active-standby failover drops all clients; they reconnect to the new active", test_failover_drops_and_reconnects },
 		{ "reconnect back-off doubles up to its maximum", test_backoff },
+		{ "a client whose IKE SA the gateway deletes reconnects after its back-off", test_delete_reconnects },
+		{ "active-active crash: instance 0's clients move to instance 1", test_active_active_crash },
 		{ "Basic, PolicyBased, small or overlapping pools are refused", test_refusals },
 		{ "S2S and P2S on one gateway", test_s2s_and_p2s },
 		{ "active-active: the pool split by instance", test_active_active_halves },
