@@ -279,7 +279,7 @@ bool ike_skeyseed(uint16_t prf, struct ike_crypto_buf ni, struct ike_crypto_buf 
 {
 	/* The key is Ni | Nr; HMAC takes any key length, so concatenate into one buffer (nonces
 	 * are 16 to 256 bytes, RFC 7296 §3.9). */
-	uint8_t stack_key[2 * 256];
+	uint8_t stack_key[2 * 256] = { 0 }; /* (zeroed: keeps -Wmaybe-uninitialized quiet when len is 0) */
 	size_t len = ni.len + nr.len;
 	uint8_t *key = len <= sizeof stack_key ? stack_key : g_malloc(len);
 	if (ni.len)
