@@ -30,10 +30,12 @@
  * loop for each group back to back. Times are this process's CPU time (openssl speed reports
  * CPU time too).
  *
- * Usage: bench_ike_setup [--smoke] [--runs=N] [--seconds=S] [--group=19|14] [--setups=N]
+ * Usage: bench_ike_setup [--smoke] [--runs=N] [--seconds=S] [--group=19|14] [--setups=N] [--keep=K]
  *   --smoke      a few setups per group, checked (both ESTABLISHED, CHILD keys match, the same
  *                seed gives the same keys); no openssl, no timing claims (CI)
- *   --setups=N   N timed setups per group, once, without openssl (for profilers) */
+ *   --setups=N   N timed setups per group, once, without openssl (for profilers)
+ *   --keep=K     K setups first whose SAs stay up (untimed): the endpoints then hold K IKE SAs
+ *                and K CHILD SAs each while the timed setups run, like a gateway with K tunnels */
 #include "models/ipsec/ike.h"
 #include "models/ipsec/ike_dh.h"
 
@@ -270,9 +272,9 @@ static bool children_match(const struct ike_child_info *x, const struct ike_chil
 	       memcmp(x->key_in_integ, y->key_out_integ, x->integ_key_len) == 0;
 }
 
-/* One full setup at time now, then both SAs dropped. false (with a message) if it did not end
- * ESTABLISHED on both sides with matching CHILD SAs. */
-static bool one_setup(struct bench *b, int64_t now)
+/* One full setup at time now, then both SAs dropped unless keep. false (with a message) if it
+ * did not end ESTABLISHED on both sides with matching CHILD SAs. */
+static bool one_setup(struct bench *b, int64_t now, bool keep)
 {
 	struct node *ni = b->n[0], *nr = b->n[1];
 	for (int i = 0; i < 2; i++) {
@@ -297,22 +299,27 @@ static bool one_setup(struct bench *b, int64_t now)
 			ni->established ? "established" : "not established",
 			nr->established ? "established" : "not established", ni->children, nr->children,
 			b->overflow ? ", send queue overflow" : "");
-	ike_abort(ni->ep, ni->sa_id, now);
-	ike_abort(nr->ep, nr->sa_id, now);
+	if (!keep) {
+		ike_abort(ni->ep, ni->sa_id, now);
+		ike_abort(nr->ep, nr->sa_id, now);
+	}
 	return ok;
 }
 
-/* Runs setups for budget_s CPU seconds (at least min_setups); setups/s, or -1 on a failure. */
-static double measure_setups(uint16_t group, uint64_t seed, long min_setups, double budget_s)
+/* Runs setups for budget_s CPU seconds (at least min_setups) after `keep` untimed ones whose SAs
+ * stay up; setups/s, or -1 on a failure. */
+static double measure_setups(uint16_t group, uint64_t seed, long keep, long min_setups, double budget_s)
 {
 	struct bench b;
 	struct node nodes[2];
 	bench_init(&b, nodes, group, seed);
-	long n = 0;
 	bool ok = true;
+	for (long k = 0; ok && k < keep; k++)
+		ok = one_setup(&b, (k + 1) * NS_PER_MS, true);
+	long n = 0;
 	double t0 = cpu_s(), t = 0;
 	while (ok && (n < min_setups || t < budget_s)) {
-		ok = one_setup(&b, (n + 1) * NS_PER_MS);
+		ok = one_setup(&b, (keep + n + 1) * NS_PER_MS, false);
 		n++;
 		t = cpu_s() - t0;
 	}
@@ -379,7 +386,7 @@ static int smoke(void)
 			struct node nodes[2];
 			bench_init(&b, nodes, bgroups[i].id, 7);
 			for (int k = 0; k < 3; k++) {
-				if (!one_setup(&b, (k + 1) * NS_PER_MS)) {
+				if (!one_setup(&b, (k + 1) * NS_PER_MS, false)) {
 					fprintf(stderr, "group %u: setup %d failed\n", bgroups[i].id, k);
 					bench_free(&b);
 					return 1;
@@ -404,7 +411,8 @@ static int smoke(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_ike_setup [--smoke] [--runs=N] [--seconds=S] [--group=19|14] [--setups=N]\n");
+	fprintf(stderr, "usage: bench_ike_setup [--smoke] [--runs=N] [--seconds=S] [--group=19|14] [--setups=N] "
+			"[--keep=K]\n");
 	exit(2);
 }
 
@@ -413,7 +421,7 @@ int main(int argc, char **argv)
 	int runs = 5;
 	double seconds = 1.0;
 	int only_group = 0;
-	long fixed_setups = 0;
+	long fixed_setups = 0, keep = 0;
 	for (int a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "--smoke") == 0)
 			return smoke();
@@ -425,10 +433,13 @@ int main(int argc, char **argv)
 			only_group = atoi(argv[a] + 8);
 		else if (strncmp(argv[a], "--setups=", 9) == 0)
 			fixed_setups = atol(argv[a] + 9);
+		else if (strncmp(argv[a], "--keep=", 7) == 0)
+			keep = atol(argv[a] + 7);
 		else
 			usage();
 	}
-	if (runs < 1 || runs > MAX_RUNS || seconds <= 0 || (only_group && only_group != 19 && only_group != 14))
+	if (runs < 1 || runs > MAX_RUNS || seconds <= 0 || keep < 0 ||
+	    (only_group && only_group != 19 && only_group != 14))
 		usage();
 	bool sel[NG];
 	for (size_t i = 0; i < NG; i++)
@@ -439,11 +450,12 @@ int main(int argc, char **argv)
 			if (!sel[i])
 				continue;
 			double t0 = cpu_s();
-			if (measure_setups(bgroups[i].id, 1, fixed_setups, 0) < 0)
+			double rate = measure_setups(bgroups[i].id, 1, keep, fixed_setups, 0);
+			if (rate < 0)
 				return 1;
 			double t = cpu_s() - t0;
-			printf("group %u: %ld setups in %.3f CPU s: %.0f setups/s\n", bgroups[i].id, fixed_setups, t,
-			       (double)fixed_setups / t);
+			printf("group %u: %ld setups (%ld kept up before) in %.3f CPU s: %.0f setups/s timed\n",
+			       bgroups[i].id, fixed_setups, keep, t, rate);
 		}
 		return 0;
 	}
@@ -456,7 +468,7 @@ int main(int argc, char **argv)
 			const struct bench_group *bg = &bgroups[i];
 			uint64_t seed = (uint64_t)r * 100 + i;
 			ossl[i][r] = openssl_speed(bg->speed_alg, bg->speed_tag);
-			setups[i][r] = measure_setups(bg->id, seed, 20, seconds);
+			setups[i][r] = measure_setups(bg->id, seed, keep, 20, seconds);
 			dh_only[i][r] = measure_dh_only(bg->id, seed, 20, seconds / 2);
 			if (setups[i][r] < 0 || dh_only[i][r] < 0) {
 				fprintf(stderr, "group %u: a setup failed\n", bg->id);
@@ -468,8 +480,8 @@ int main(int argc, char **argv)
 	}
 
 	printf("IKEv2 setups (IKE_SA_INIT + IKE_AUTH + first CHILD SA, PSK, AES-GCM-256, PRF SHA-256), both peers "
-	       "in one process, per CPU second, median of %d rounds\n",
-	       runs);
+	       "in one process, %ld other SAs up, per CPU second, median of %d rounds\n",
+	       keep, runs);
 	printf("%-10s %10s %10s %10s %12s %10s %10s %10s\n", "group", "setups/s", "us/setup", "DH only/s",
 	       "openssl op/s", "bound/s", "ratio", "min-max");
 	for (size_t i = 0; i < NG; i++) {

@@ -309,18 +309,13 @@ static void make_cookie(const struct ike_endpoint *ep, const struct ike_rbuf *ni
 	memcpy(out + 1, h, COOKIE_LEN - 1);
 }
 
-/* The responder's half-open SA for a retransmitted IKE_SA_INIT request, if any. */
+/* The SA we answered as responder for a retransmitted IKE_SA_INIT request, if any (by SPIi,
+ * then the sender's address). */
 static struct ike_sa *find_half_open(struct ike_endpoint *ep, const struct ike_dgram *d, uint64_t spi_i)
 {
-	GHashTableIter it;
-	gpointer k, v;
-	g_hash_table_iter_init(&it, ep->by_id);
-	while (g_hash_table_iter_next(&it, &k, &v)) {
-		struct ike_sa *sa = v;
-		if (!sa->initiator && sa->spi_i == spi_i && sa->remote.ip == d->src.ip &&
-		    sa->remote.port == d->src.port)
+	for (struct ike_sa *sa = ike_sa_by_spi_i(ep, spi_i); sa; sa = sa->next_same_spi_i)
+		if (sa->remote.ip == d->src.ip && sa->remote.port == d->src.port)
 			return sa;
-	}
 	return NULL;
 }
 
@@ -395,6 +390,7 @@ void ike_init_request_in(struct ike_endpoint *ep, const struct ike_dgram *d, con
 	}
 	struct ike_sa *sa = ike_sa_new(ep, peer, false, now);
 	sa->spi_i = msg->hdr.spi_i;
+	ike_sa_index_spi_i(sa);
 	ike_sa_set_spi(sa, ike_random_spi64(ep));
 	sa->local = d->dst;
 	sa->remote = d->src;

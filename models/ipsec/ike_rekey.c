@@ -65,6 +65,8 @@ static struct ike_sa *new_sa(struct ike_sa *old, bool initiator, uint64_t spi_i,
 	struct ike_sa *sa = ike_sa_new(ep, old->peer, initiator, now);
 	sa->spi_i = spi_i;
 	sa->spi_r = spi_r;
+	if (!initiator)
+		ike_sa_index_spi_i(sa);
 	ike_sa_set_spi(sa, initiator ? spi_i : spi_r);
 	sa->local = old->local;
 	sa->remote = old->remote;

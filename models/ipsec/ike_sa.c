@@ -142,6 +142,7 @@ struct ike_endpoint *ike_endpoint_new(const struct ike_endpoint_cfg *cfg, const 
 	ep->by_spi = g_hash_table_new(g_int64_hash, g_int64_equal);
 	ep->by_id = g_hash_table_new(g_int64_hash, g_int64_equal);
 	ep->child_spis = g_hash_table_new(g_direct_hash, g_direct_equal);
+	ep->resp_by_spi_i = g_hash_table_new(g_int64_hash, g_int64_equal);
 	ep->graveyard = g_ptr_array_new();
 	ep->next_id = 1;
 	return ep;
@@ -204,6 +205,7 @@ void ike_endpoint_free(struct ike_endpoint *ep)
 	g_hash_table_destroy(ep->by_spi);
 	g_hash_table_destroy(ep->by_id);
 	g_hash_table_destroy(ep->child_spis);
+	g_hash_table_destroy(ep->resp_by_spi_i);
 	g_ptr_array_free(ep->graveyard, TRUE);
 	g_free(ep->name);
 	memset(ep, 0, sizeof(*ep));
@@ -284,6 +286,8 @@ struct ike_sa *ike_sa_new(struct ike_endpoint *ep, int peer, bool initiator, int
 	sa->peer = peer;
 	sa->initiator = initiator;
 	sa->state = initiator ? IKE_SA_INIT_SENT : IKE_SA_HALF_OPEN;
+	if (sa->state == IKE_SA_HALF_OPEN)
+		ep->half_open++;
 	sa->queue = g_array_new(FALSE, TRUE, sizeof(struct ike_task_item));
 	sa->children = g_ptr_array_new();
 	sa->created_ns = now;
@@ -311,6 +315,41 @@ void ike_sa_set_spi(struct ike_sa *sa, uint64_t local_spi)
 		g_hash_table_insert(sa->ep->by_spi, &sa->local_spi, sa);
 }
 
+void ike_sa_index_spi_i(struct ike_sa *sa)
+{
+	g_assert(!sa->initiator && !sa->spi_i_indexed);
+	sa->next_same_spi_i = g_hash_table_lookup(sa->ep->resp_by_spi_i, &sa->spi_i);
+	/* replace, not insert: the key must point into the new head */
+	g_hash_table_replace(sa->ep->resp_by_spi_i, &sa->spi_i, sa);
+	sa->spi_i_indexed = true;
+}
+
+static void unindex_spi_i(struct ike_sa *sa)
+{
+	if (!sa->spi_i_indexed)
+		return;
+	GHashTable *t = sa->ep->resp_by_spi_i;
+	struct ike_sa *head = g_hash_table_lookup(t, &sa->spi_i);
+	if (head == sa) {
+		g_hash_table_remove(t, &sa->spi_i);
+		if (sa->next_same_spi_i)
+			g_hash_table_replace(t, &sa->next_same_spi_i->spi_i, sa->next_same_spi_i);
+	} else {
+		struct ike_sa *prev = head;
+		while (prev && prev->next_same_spi_i != sa)
+			prev = prev->next_same_spi_i;
+		g_assert(prev);
+		prev->next_same_spi_i = sa->next_same_spi_i;
+	}
+	sa->next_same_spi_i = NULL;
+	sa->spi_i_indexed = false;
+}
+
+struct ike_sa *ike_sa_by_spi_i(const struct ike_endpoint *ep, uint64_t spi_i)
+{
+	return g_hash_table_lookup(ep->resp_by_spi_i, &spi_i);
+}
+
 struct ike_sa *ike_sa_by_id(const struct ike_endpoint *ep, uint64_t id)
 {
 	return g_hash_table_lookup(ep->by_id, &id);
@@ -327,6 +366,10 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st)
 	if (old == st)
 		return;
 	sa->state = st;
+	if (old == IKE_SA_HALF_OPEN)
+		sa->ep->half_open--;
+	if (st == IKE_SA_HALF_OPEN)
+		sa->ep->half_open++;
 	ike_log(sa->ep, G_LOG_LEVEL_INFO, "IKE SA %" G_GUINT64_FORMAT " (%s): %s -> %s", sa->id,
 		ike_sa_cfg(sa)->name, ike_sa_state_name(old), ike_sa_state_name(st));
 	if (sa->ep->cb.ike_state)
@@ -356,6 +399,7 @@ void ike_sa_destroy(struct ike_sa *sa, enum ike_down_reason why)
 	sa->timer_at_ns = INT64_MAX;
 	if (sa->local_spi)
 		g_hash_table_remove(ep->by_spi, &sa->local_spi);
+	unindex_spi_i(sa);
 	g_hash_table_remove(ep->by_id, &sa->id);
 	g_ptr_array_add(ep->graveyard, sa);
 }
@@ -819,16 +863,7 @@ unsigned ike_sa_count(const struct ike_endpoint *ep)
 
 unsigned ike_half_open_count(const struct ike_endpoint *ep)
 {
-	unsigned n = 0;
-	GHashTableIter it;
-	gpointer k, v;
-	g_hash_table_iter_init(&it, ep->by_id);
-	while (g_hash_table_iter_next(&it, &k, &v)) {
-		const struct ike_sa *sa = v;
-		if (sa->state == IKE_SA_HALF_OPEN)
-			n++;
-	}
-	return n;
+	return ep->half_open;
 }
 
 bool ike_sa_exists(const struct ike_endpoint *ep, uint64_t sa_id)

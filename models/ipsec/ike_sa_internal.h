@@ -154,6 +154,8 @@ struct ike_sa {
 	bool vip_from_pool;
 	struct ike_id peer_id;
 	bool replaced;		  /* an IKE rekey replaced it */
+	bool spi_i_indexed;	  /* in ep->resp_by_spi_i (we are the original responder) */
+	struct ike_sa *next_same_spi_i; /* older responder SA with the same SPIi (chain) */
 	uint16_t child_ke_group;  /* PFS group after INVALID_KE_PAYLOAD (0: configured) */
 	uint16_t rekey_ke_group;  /* IKE rekey group after INVALID_KE_PAYLOAD */
 	unsigned child_ke_rounds, rekey_ke_rounds;
@@ -168,6 +170,9 @@ struct ike_endpoint {
 	GHashTable *by_spi;	 /* &sa->local_spi -> sa */
 	GHashTable *by_id;	 /* &sa->id -> sa */
 	GHashTable *child_spis;	 /* GUINT_TO_POINTER(spi_in) -> child (all SAs) */
+	GHashTable *resp_by_spi_i; /* &sa->spi_i -> the newest SA we answered as original responder
+				    * with this SPIi; older ones chained by next_same_spi_i */
+	unsigned half_open;	 /* SAs in IKE_SA_HALF_OPEN */
 	GPtrArray *graveyard;	 /* destroyed SAs, freed when the entry point returns */
 	uint64_t next_id;
 	int64_t now_ns; /* the time the current entry point was called with */
@@ -180,6 +185,12 @@ struct ike_sa *ike_sa_new(struct ike_endpoint *ep, int peer, bool initiator, int
 struct ike_sa *ike_sa_by_id(const struct ike_endpoint *ep, uint64_t id);
 struct ike_sa *ike_sa_by_spi(const struct ike_endpoint *ep, uint64_t local_spi);
 void ike_sa_set_spi(struct ike_sa *sa, uint64_t local_spi);
+/* Indexes an SA of which we are the original responder by its (already set) spi_i, so that a
+ * retransmitted IKE_SA_INIT request finds it without a scan of every SA; ike_sa_destroy removes
+ * it. */
+void ike_sa_index_spi_i(struct ike_sa *sa);
+/* The newest indexed responder SA with this SPIi (older ones follow next_same_spi_i), or NULL. */
+struct ike_sa *ike_sa_by_spi_i(const struct ike_endpoint *ep, uint64_t spi_i);
 void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st);
 /* Destroys the SA: CHILD SAs down with `why`, state DEAD, timer disarmed; freed later. */
 void ike_sa_destroy(struct ike_sa *sa, enum ike_down_reason why);
