@@ -48,6 +48,10 @@ bool run_write_keys(const struct run *r, const char *dir, GError **err);
  * down) at path (svg, png or dot by extension). In cmd_draw.c, which links viz/. */
 bool run_draw(const struct run *r, const char *path, GError **err);
 
+/* DIR/throughput.{dat,gp,svg,png}: each flow's received Mbit/s over time, faults marked,
+ * outages shaded (gnuplot; without it the .dat and .gp are still written and err says so). */
+bool run_plot(const struct run *r, const char *dir, GError **err);
+
 /* Runs until the scenario's duration. */
 void run_execute(struct run *r, const struct run_opts *o);
 

@@ -5,6 +5,7 @@
 #include "scenarios/build.h"
 #include "scenarios/parse.h"
 #include "scenarios/validate.h"
+#include "viz/plot.h"
 #include "viz/topology.h"
 
 #include <stdio.h>
@@ -101,5 +102,41 @@ bool run_draw(const struct run *r, const char *path, GError **err)
 	ov.n_tunnels = tun->len;
 	bool ok = viz_topology_render(r->s, &ov, path, NULL, err);
 	g_array_free(tun, TRUE);
+	return ok;
+}
+
+bool run_plot(const struct run *r, const char *dir, GError **err)
+{
+	const struct scenario *s = r->s;
+	guint nf = s->flows->len;
+	if (nf == 0)
+		return true;
+	struct viz_series *series = g_new0(struct viz_series, nf);
+	struct viz_mark *marks = g_new0(struct viz_mark, s->faults->len + 1);
+	struct viz_window *shaded = g_new0(struct viz_window, nf);
+	size_t n_shaded = 0;
+	for (guint i = 0; i < nf; i++) {
+		const struct traffic_flow *f = r->flows[i];
+		series[i].label = f->name;
+		series[i].s = f->rx_bytes_series;
+		series[i].scale = viz_scale_mbps(f->rx_bytes_series);
+		struct traffic_gap g;
+		if (run_flow_outage(r, f, &g) > 0) {
+			shaded[n_shaded].from_ns = g.from;
+			shaded[n_shaded].to_ns = g.to;
+			shaded[n_shaded].label = f->name;
+			n_shaded++;
+		}
+	}
+	for (guint i = 0; i < s->faults->len; i++) {
+		const struct scn_fault *fa = s->faults->pdata[i];
+		marks[i].at_ns = fa->at_ns;
+		marks[i].label = fa->name;
+	}
+	g_autofree char *title = g_strdup_printf("%s: received throughput per flow (outages shaded)", s->name);
+	bool ok = viz_plot_throughput(dir, "throughput", title, series, nf, marks, s->faults->len, shaded, n_shaded, err);
+	g_free(series);
+	g_free(marks);
+	g_free(shaded);
 	return ok;
 }

@@ -134,6 +134,11 @@ int vpnsim_cmd_run(int argc, char **argv)
 		g_error_free(err);
 		rc = 2;
 	} else {
+		GError *perr = NULL;
+		if (!run_plot(&r, dir, &perr)) { /* a missing gnuplot costs the picture, not the run */
+			fprintf(stderr, "vpnsim run: no plot: %s\n", perr->message);
+			g_error_free(perr);
+		}
 		if (a.quiet)
 			printf("%s: verdict %s (%u of %u expectations failed)\n", s->name, failed ? "FAIL" : "PASS", failed,
 			       s->expects->len);
