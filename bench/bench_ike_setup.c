@@ -31,11 +31,14 @@
  * CPU time too).
  *
  * Usage: bench_ike_setup [--smoke] [--runs=N] [--seconds=S] [--group=19|14] [--setups=N] [--keep=K]
+ *                        [--vip]
  *   --smoke      a few setups per group, checked (both ESTABLISHED, CHILD keys match, the same
  *                seed gives the same keys); no openssl, no timing claims (CI)
  *   --setups=N   N timed setups per group, once, without openssl (for profilers)
  *   --keep=K     K setups first whose SAs stay up (untimed): the endpoints then hold K IKE SAs
- *                and K CHILD SAs each while the timed setups run, like a gateway with K tunnels */
+ *                and K CHILD SAs each while the timed setups run, like a gateway with K tunnels
+ *   --vip        the initiator asks for a virtual IP, the responder assigns one from a pool of
+ *                65,536 addresses (P2S style; with --keep, K of them are taken) */
 #include "models/ipsec/ike.h"
 #include "models/ipsec/ike_dh.h"
 
@@ -81,6 +84,7 @@ struct bench {
 	struct slot q[QUEUE_SLOTS];
 	unsigned q_head, q_len;
 	bool overflow;
+	bool vip; /* the initiator must obtain a virtual IP */
 };
 
 struct node {
@@ -211,7 +215,11 @@ static const struct ike_callbacks callbacks = {
 
 /* ---- setup ---- */
 
-static void peer_cfg(int i, uint16_t group, struct ike_peer_cfg *c)
+/* The initiator asks for a virtual IP (P2S style) and the responder assigns it from a pool. */
+#define POOL_START 0x0a640000u /* 10.100.0.0 */
+#define POOL_SIZE 65536u
+
+static void peer_cfg(int i, uint16_t group, bool vip, struct ike_peer_cfg *c)
 {
 	memset(c, 0, sizeof *c);
 	c->name = i == 0 ? "to-responder" : "to-initiator";
@@ -227,11 +235,19 @@ static void peer_cfg(int i, uint16_t group, struct ike_peer_cfg *c)
 	c->local_ts[0] = (struct ike_ts4){ mine, mine + 0xffffu, 0, 65535, 0 };
 	c->remote_ts[0] = (struct ike_ts4){ theirs, theirs + 0xffffu, 0, 65535, 0 };
 	c->n_local_ts = c->n_remote_ts = 1;
+	if (vip && i == 0) {
+		c->request_vip = true;
+	} else if (vip) {
+		c->pool_start = POOL_START;
+		c->pool_size = POOL_SIZE;
+		c->remote_ts[0] = (struct ike_ts4){ POOL_START, POOL_START + POOL_SIZE - 1, 0, 65535, 0 };
+	}
 }
 
-static void bench_init(struct bench *b, struct node nodes[2], uint16_t group, uint64_t seed)
+static void bench_init(struct bench *b, struct node nodes[2], uint16_t group, bool vip, uint64_t seed)
 {
 	memset(b, 0, sizeof *b);
+	b->vip = vip;
 	for (int k = 0; k < QUEUE_SLOTS; k++)
 		b->q[k].data = g_malloc(SLOT_BYTES);
 	for (int i = 0; i < 2; i++) {
@@ -244,7 +260,7 @@ static void bench_init(struct bench *b, struct node nodes[2], uint16_t group, ui
 		struct ike_endpoint_cfg ec = { .name = i ? "responder" : "initiator" };
 		n->ep = ike_endpoint_new(&ec, &callbacks, n);
 		struct ike_peer_cfg c;
-		peer_cfg(i, group, &c);
+		peer_cfg(i, group, vip, &c);
 		GError *err = NULL;
 		n->peer = ike_peer_add(n->ep, &c, &err);
 		if (n->peer < 0)
@@ -293,7 +309,9 @@ static bool one_setup(struct bench *b, int64_t now, bool keep)
 	}
 	bool ok = !b->overflow && ni->established && nr->established && ni->children == 1 && nr->children == 1 &&
 		  ike_sa_state(ni->ep, ni->sa_id) == IKE_SA_ESTABLISHED &&
-		  ike_sa_state(nr->ep, nr->sa_id) == IKE_SA_ESTABLISHED && children_match(&ni->child, &nr->child);
+		  ike_sa_state(nr->ep, nr->sa_id) == IKE_SA_ESTABLISHED && children_match(&ni->child, &nr->child) &&
+		  (!b->vip || (ike_sa_vip(ni->ep, ni->sa_id) != 0 &&
+			       ike_sa_vip(ni->ep, ni->sa_id) == ike_sa_vip(nr->ep, nr->sa_id)));
 	if (!ok)
 		fprintf(stderr, "setup failed: initiator %s, responder %s, children %u/%u%s\n",
 			ni->established ? "established" : "not established",
@@ -308,11 +326,11 @@ static bool one_setup(struct bench *b, int64_t now, bool keep)
 
 /* Runs setups for budget_s CPU seconds (at least min_setups) after `keep` untimed ones whose SAs
  * stay up; setups/s, or -1 on a failure. */
-static double measure_setups(uint16_t group, uint64_t seed, long keep, long min_setups, double budget_s)
+static double measure_setups(uint16_t group, bool vip, uint64_t seed, long keep, long min_setups, double budget_s)
 {
 	struct bench b;
 	struct node nodes[2];
-	bench_init(&b, nodes, group, seed);
+	bench_init(&b, nodes, group, vip, seed);
 	bool ok = true;
 	for (long k = 0; ok && k < keep; k++)
 		ok = one_setup(&b, (k + 1) * NS_PER_MS, true);
@@ -376,15 +394,16 @@ static double openssl_speed(const char *alg, const char *tag)
 	return ops;
 }
 
-/* --smoke: a few setups per group, and the same seed giving the same CHILD keys twice. */
+/* --smoke: a few setups per group, the same seed giving the same CHILD keys twice, and a few
+ * setups with a virtual IP from the responder's pool. */
 static int smoke(void)
 {
 	for (size_t i = 0; i < NG; i++) {
 		struct ike_child_info first[2];
-		for (int rep = 0; rep < 2; rep++) {
+		for (int rep = 0; rep < 3; rep++) {
 			struct bench b;
 			struct node nodes[2];
-			bench_init(&b, nodes, bgroups[i].id, 7);
+			bench_init(&b, nodes, bgroups[i].id, rep == 2, 7);
 			for (int k = 0; k < 3; k++) {
 				if (!one_setup(&b, (k + 1) * NS_PER_MS, false)) {
 					fprintf(stderr, "group %u: setup %d failed\n", bgroups[i].id, k);
@@ -394,8 +413,9 @@ static int smoke(void)
 				if (k == 0 && rep == 0) {
 					first[0] = nodes[0].child;
 					first[1] = nodes[1].child;
-				} else if (k == 0 && (memcmp(first[0].key_out_encr, nodes[0].child.key_out_encr, 36) != 0 ||
-						      first[1].spi_in != nodes[1].child.spi_in)) {
+				} else if (k == 0 && rep == 1 &&
+					   (memcmp(first[0].key_out_encr, nodes[0].child.key_out_encr, 36) != 0 ||
+					    first[1].spi_in != nodes[1].child.spi_in)) {
 					fprintf(stderr, "group %u: the same seed gave different keys\n", bgroups[i].id);
 					bench_free(&b);
 					return 1;
@@ -404,15 +424,15 @@ static int smoke(void)
 			bench_free(&b);
 		}
 	}
-	printf("bench_ike_setup --smoke: ECP-256 and MODP-2048: 3 PSK setups each, both sides ESTABLISHED, "
-	       "CHILD SPIs crossed and keys matching, deterministic\n");
+	printf("bench_ike_setup --smoke: ECP-256 and MODP-2048: PSK setups, both sides ESTABLISHED, CHILD SPIs "
+	       "crossed and keys matching, deterministic, virtual IPs from a pool\n");
 	return 0;
 }
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: bench_ike_setup [--smoke] [--runs=N] [--seconds=S] [--group=19|14] [--setups=N] "
-			"[--keep=K]\n");
+			"[--keep=K] [--vip]\n");
 	exit(2);
 }
 
@@ -422,6 +442,7 @@ int main(int argc, char **argv)
 	double seconds = 1.0;
 	int only_group = 0;
 	long fixed_setups = 0, keep = 0;
+	bool vip = false;
 	for (int a = 1; a < argc; a++) {
 		if (strcmp(argv[a], "--smoke") == 0)
 			return smoke();
@@ -435,10 +456,12 @@ int main(int argc, char **argv)
 			fixed_setups = atol(argv[a] + 9);
 		else if (strncmp(argv[a], "--keep=", 7) == 0)
 			keep = atol(argv[a] + 7);
+		else if (strcmp(argv[a], "--vip") == 0)
+			vip = true;
 		else
 			usage();
 	}
-	if (runs < 1 || runs > MAX_RUNS || seconds <= 0 || keep < 0 ||
+	if (runs < 1 || runs > MAX_RUNS || seconds <= 0 || keep < 0 || (vip && keep >= (long)POOL_SIZE) ||
 	    (only_group && only_group != 19 && only_group != 14))
 		usage();
 	bool sel[NG];
@@ -450,7 +473,7 @@ int main(int argc, char **argv)
 			if (!sel[i])
 				continue;
 			double t0 = cpu_s();
-			double rate = measure_setups(bgroups[i].id, 1, keep, fixed_setups, 0);
+			double rate = measure_setups(bgroups[i].id, vip, 1, keep, fixed_setups, 0);
 			if (rate < 0)
 				return 1;
 			double t = cpu_s() - t0;
@@ -468,7 +491,7 @@ int main(int argc, char **argv)
 			const struct bench_group *bg = &bgroups[i];
 			uint64_t seed = (uint64_t)r * 100 + i;
 			ossl[i][r] = openssl_speed(bg->speed_alg, bg->speed_tag);
-			setups[i][r] = measure_setups(bg->id, seed, keep, 20, seconds);
+			setups[i][r] = measure_setups(bg->id, vip, seed, keep, 20, seconds);
 			dh_only[i][r] = measure_dh_only(bg->id, seed, 20, seconds / 2);
 			if (setups[i][r] < 0 || dh_only[i][r] < 0) {
 				fprintf(stderr, "group %u: a setup failed\n", bg->id);

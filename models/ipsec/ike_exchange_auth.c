@@ -149,19 +149,13 @@ void ike_auth_start(struct ike_sa *sa, int64_t now)
 	ike_request_send(sa, IKE_TASK_AUTH, IKE_EXCH_IKE_AUTH, m, now);
 }
 
-/* Responder: an address from the peer's pool (the one the initiator asked for if free). */
+/* Responder: the lowest free address of the peer's pool, or 0. */
 static uint32_t pool_assign(struct ike_sa *sa)
 {
-	struct ike_peer *p = g_ptr_array_index(sa->ep->peers, sa->peer);
-	for (uint32_t i = 0; i < p->cfg.pool_size; i++) {
-		uint32_t a = p->cfg.pool_start + i;
-		if (!g_hash_table_contains(p->vips_in_use, GUINT_TO_POINTER(a))) {
-			g_hash_table_add(p->vips_in_use, GUINT_TO_POINTER(a));
-			sa->vip_from_pool = true;
-			return a;
-		}
-	}
-	return 0;
+	uint32_t a = ike_pool_take(g_ptr_array_index(sa->ep->peers, sa->peer));
+	if (a)
+		sa->vip_from_pool = true;
+	return a;
 }
 
 static bool cp_requests_ip4(const struct ike_payload_list *in)

@@ -195,7 +195,7 @@ void ike_endpoint_free(struct ike_endpoint *ep)
 	bury(ep);
 	for (guint i = 0; i < ep->peers->len; i++) {
 		struct ike_peer *p = g_ptr_array_index(ep->peers, i);
-		g_hash_table_destroy(p->vips_in_use);
+		g_tree_destroy(p->pool_free);
 		ike_cert_free(p);
 		g_free(p->name);
 		memset(p, 0, sizeof(*p));
@@ -210,6 +210,32 @@ void ike_endpoint_free(struct ike_endpoint *ep)
 	g_free(ep->name);
 	memset(ep, 0, sizeof(*ep));
 	g_free(ep);
+}
+
+static gint cmp_index(gconstpointer a, gconstpointer b)
+{
+	guint x = GPOINTER_TO_UINT(a), y = GPOINTER_TO_UINT(b);
+	return x < y ? -1 : x > y;
+}
+
+uint32_t ike_pool_take(struct ike_peer *p)
+{
+	GTreeNode *lowest = g_tree_node_first(p->pool_free);
+	if (lowest) {
+		guint idx = GPOINTER_TO_UINT(g_tree_node_key(lowest));
+		g_tree_remove(p->pool_free, GUINT_TO_POINTER(idx));
+		return p->cfg.pool_start + idx;
+	}
+	if (p->pool_hwm >= p->cfg.pool_size)
+		return 0;
+	return p->cfg.pool_start + p->pool_hwm++;
+}
+
+void ike_pool_release(struct ike_peer *p, uint32_t vip)
+{
+	uint32_t idx = vip - p->cfg.pool_start;
+	g_assert(idx < p->pool_hwm);
+	g_tree_insert(p->pool_free, GUINT_TO_POINTER(idx), NULL);
 }
 
 int ike_peer_add(struct ike_endpoint *ep, const struct ike_peer_cfg *cfg, GError **err)
@@ -265,7 +291,7 @@ int ike_peer_add(struct ike_endpoint *ep, const struct ike_peer_cfg *cfg, GError
 		p->cfg.remote.port = IKE_PORT;
 	if (!p->cfg.retransmit.timeout_ns)
 		p->cfg.retransmit = ike_retransmit_strongswan();
-	p->vips_in_use = g_hash_table_new(g_direct_hash, g_direct_equal);
+	p->pool_free = g_tree_new(cmp_index);
 	g_ptr_array_add(ep->peers, p);
 	return (int)ep->peers->len - 1;
 }
@@ -390,7 +416,7 @@ void ike_sa_destroy(struct ike_sa *sa, enum ike_down_reason why)
 		ep->ctr.dead_peers++;
 	if (sa->vip_from_pool) {
 		struct ike_peer *p = g_ptr_array_index(ep->peers, sa->peer);
-		g_hash_table_remove(p->vips_in_use, GUINT_TO_POINTER(sa->vip));
+		ike_pool_release(p, sa->vip);
 	}
 	ike_log(ep, G_LOG_LEVEL_INFO, "IKE SA %" G_GUINT64_FORMAT " destroyed: %s", sa->id, ike_down_reason_name(why));
 	ike_sa_set_state(sa, IKE_SA_DEAD);

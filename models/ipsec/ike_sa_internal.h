@@ -18,13 +18,21 @@
 struct ike_peer {
 	struct ike_peer_cfg cfg;
 	char *name;
-	GHashTable *vips_in_use; /* responder pool: assigned addresses */
+	/* responder pool: addresses are handed out lowest free first; every index (address -
+	 * pool_start) at or above pool_hwm is free, and pool_free holds the free ones below it */
+	uint32_t pool_hwm;
+	GTree *pool_free; /* GUINT_TO_POINTER(index) -> NULL */
 	/* IKE_AUTH_MODE_CERT */
 	EVP_PKEY *key;
 	X509 *cert, *ca;
 	GByteArray *cert_der;
 	uint8_t ca_hash[20]; /* SHA-1 of the CA's SubjectPublicKeyInfo, for CERTREQ */
 };
+
+/* Responder pool (ike_sa.c): the lowest free address (marked used), or 0 when all are taken. */
+uint32_t ike_pool_take(struct ike_peer *p);
+/* Returns an address ike_pool_take gave out. */
+void ike_pool_release(struct ike_peer *p, uint32_t vip);
 
 /* ---- ike_cert.c ---- */
 enum ike_cert_verdict {
