@@ -241,6 +241,50 @@ static bool build_gateway(struct run *r, struct scn_diags *d)
 	return true;
 }
 
+/* Point-to-site: the gateway's responder and the client groups. The clients authenticate with a
+ * pre-shared key derived from the scenario's name: scenario files have no certificate material
+ * yet (the engine does certificates: tests/test_p2s.c and bench/scale use them). */
+static bool build_p2s(struct run *r, struct scn_diags *d)
+{
+	const struct scenario *s = r->s;
+	r->p2s_psk = g_strdup_printf("p2s-%s", s->name);
+	struct gw_p2s_cfg pc;
+	memset(&pc, 0, sizeof pc);
+	pc.pool.addr = s->gw.p2s_pool.addr;
+	pc.pool.plen = s->gw.p2s_pool.plen;
+	pc.auth.psk = r->p2s_psk;
+	GError *err = NULL;
+	if (!gateway_enable_p2s(r->gw, &pc, &err)) {
+		scn_diag_add(d, SCN_ERROR, scenario_loc(s, "gateway", "p2s_pool"), "[gateway] p2s_pool: %s", err->message);
+		g_error_free(err);
+		return false;
+	}
+	for (guint i = 0; i < s->p2s_groups->len; i++) {
+		const struct scn_p2s_group *g = s->p2s_groups->pdata[i];
+		struct p2s_group_cfg gc;
+		memset(&gc, 0, sizeof gc);
+		gc.name = g->name;
+		gc.count = g->count;
+		gc.public_ip_base = SIM_IPV4(198, 18, 0, 0) + (uint32_t)i * 65536u + 1; /* RFC 2544 range */
+		gc.arrive_from_ns = g->arrive_from_ns;
+		gc.arrive_to_ns = g->arrive_to_ns;
+		gc.backoff_min_ns = g->reconnect_min_ns;
+		gc.backoff_max_ns = g->reconnect_max_ns;
+		gc.auth.psk = r->p2s_psk;
+		gc.clients_per_isp = g->count > 64 ? 64 : 0;
+		char path[64];
+		snprintf(path, sizeof path, "p2s:%s", g->name);
+		path_params(path_of(s, path), &gc.path_up, &gc.path_down);
+		r->groups[i] = p2s_group_new(&r->w, r->gw, &gc, &err);
+		if (!r->groups[i]) {
+			scn_diag_add(d, SCN_ERROR, g->loc, "[p2s.%s] %s", g->name, err->message);
+			g_error_free(err);
+			return false;
+		}
+	}
+	return true;
+}
+
 static bool build_site(struct run *r, guint i, struct scn_diags *d)
 {
 	const struct scenario *s = r->s;
@@ -317,11 +361,15 @@ static bool build_connection(struct run *r, const struct scn_connection *c, stru
 	return true;
 }
 
-/* The node and inner address of "site:NAME" or "vnet". */
+/* The node of "site:NAME", "vnet", or "p2s:GROUP" (the group's first client). */
 static struct sim_node *endpoint(struct run *r, const char *what)
 {
 	if (strcmp(what, "vnet") == 0)
 		return r->vnet_host;
+	if (strncmp(what, "p2s:", 4) == 0)
+		for (guint i = 0; i < r->s->p2s_groups->len; i++)
+			if (strcmp(((struct scn_p2s_group *)r->s->p2s_groups->pdata[i])->name, what + 4) == 0)
+				return p2s_group_client(r->groups[i], 0)->node;
 	if (strncmp(what, "site:", 5) == 0)
 		for (guint i = 0; i < r->s->sites->len; i++)
 			if (strcmp(((struct scn_site *)r->s->sites->pdata[i])->name, what + 5) == 0)
@@ -333,8 +381,10 @@ static bool build_flow(struct run *r, guint i, struct scn_diags *d)
 {
 	const struct scn_flow *f = r->s->flows->pdata[i];
 	struct sim_node *src = endpoint(r, f->from), *dst = endpoint(r, f->to);
+	if (strncmp(f->to, "p2s:", 4) == 0)
+		return unsupported(d, f->loc, "traffic to a P2S client (its virtual IP is only known once it connects)");
 	if (!src || !dst)
-		return unsupported(d, f->loc, "traffic to or from P2S clients");
+		return unsupported(d, f->loc, "this flow endpoint");
 	static const enum traffic_kind kinds[] = { TRAFFIC_CBR, TRAFFIC_POISSON, TRAFFIC_ONOFF, TRAFFIC_BULK };
 	struct traffic_flow_cfg c = {
 		.name = f->name, .kind = kinds[f->kind], .src = src, .dst = dst,
@@ -367,10 +417,10 @@ bool run_build(struct run *r, const struct scenario *s, const struct run_opts *o
 		keylog_init(&r->keylog);
 		r->w.keylog = &r->keylog; /* before any model: their IKE nodes record every SA's keys */
 	}
-	if (s->gw.p2s || s->p2s_groups->len)
-		return unsupported(d, s->p2s_groups->len ? ((struct scn_p2s_group *)s->p2s_groups->pdata[0])->loc : s->gw.loc,
-				   "point-to-site");
+	r->groups = g_new0(struct p2s_group *, s->p2s_groups->len ? s->p2s_groups->len : 1);
 	if (!build_gateway(r, d))
+		return false;
+	if (s->gw.p2s && !build_p2s(r, d))
 		return false;
 	for (guint i = 0; i < ns; i++)
 		if (!build_site(r, i, d))
@@ -454,6 +504,9 @@ void run_destroy(struct run *r)
 	if (r->devices)
 		for (guint i = 0; i < r->s->sites->len; i++)
 			device_free(r->devices[i]);
+	if (r->groups)
+		for (guint i = 0; i < r->s->p2s_groups->len; i++)
+			p2s_group_free(r->groups[i]);
 	gateway_free(r->gw);
 	world_destroy(&r->w);
 	g_free(r->devices);
@@ -461,6 +514,8 @@ void run_destroy(struct run *r)
 	g_free(r->site_paths);
 	g_free(r->flows);
 	g_free(r->faults);
+	g_free(r->groups);
+	g_free(r->p2s_psk);
 	memset(r, 0, sizeof *r);
 }
 

@@ -6,6 +6,7 @@
 #define SCENARIOS_BUILD_H
 
 #include "models/gateway.h"
+#include "models/p2s.h"
 #include "scenarios/ini.h"
 #include "scenarios/scenario.h"
 #include "sim/pcap.h"
@@ -25,6 +26,8 @@ struct run {
 	struct sim_link **site_paths;
 	struct sim_node *vnet_host;
 	struct traffic_flow **flows; /* parallel to s->flows */
+	struct p2s_group **groups;   /* parallel to s->p2s_groups */
+	char *p2s_psk;
 	struct run_fault *faults;    /* parallel to s->faults */
 	struct sim_pcap *pcap;
 	struct keylog keylog;        /* filled when a capture is written */

@@ -228,7 +228,19 @@ static char *report_json(const struct run *r, const struct verdict *v)
 	member_int(b, "active_instance_at_end", r->gw->active);
 	member_int(b, "takeovers", (gint64)*r->gw->c_takeovers);
 	member_double(b, "fairness", run_fairness(r));
+	member_int(b, "p2s_clients_at_end", gateway_p2s_clients(r->gw));
+	member_int(b, "p2s_refused", (gint64)gateway_p2s_refused(r->gw));
 	json_builder_end_object(b);
+	json_builder_set_member_name(b, "p2s_groups");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < s->p2s_groups->len; i++) {
+		json_builder_begin_object(b);
+		member_str(b, "name", ((const struct scn_p2s_group *)s->p2s_groups->pdata[i])->name);
+		member_int(b, "clients", r->groups[i]->clients->len);
+		member_int(b, "connected_at_end", p2s_group_up(r->groups[i]));
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
 	json_tunnels(b, r);
 	json_flows(b, r);
 	json_builder_set_member_name(b, "engine");
@@ -310,6 +322,10 @@ void report_print(const struct run *r, const struct verdict *v, FILE *out)
 					(unsigned long long)*c->tun[k].c_ups, (unsigned long long)*c->tun[k].c_downs);
 		fputc('\n', out);
 	}
+	for (guint i = 0; i < s->p2s_groups->len; i++)
+		fprintf(out, "  p2s %-16s %u of %u clients connected at the end\n",
+			((const struct scn_p2s_group *)s->p2s_groups->pdata[i])->name, p2s_group_up(r->groups[i]),
+			r->groups[i]->clients->len);
 	for (guint i = 0; i < s->flows->len; i++) {
 		const struct traffic_flow *f = r->flows[i];
 		struct traffic_gap g;
