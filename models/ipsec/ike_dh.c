@@ -4,12 +4,13 @@
  * from its own DRBG inside a point multiplication to blind it against side channels; that
  * changes no result.)
  *
- * MODP and Curve25519 keys are EVP_PKEYs built with EVP_PKEY_fromdata and the secret comes from
- * EVP_PKEY_derive. ECP (P-256, P-384) works on the curve directly: the public value is d*G and
- * the secret the x coordinate of d*Q, with EC_POINT_mul on an EC_GROUP built once per process.
- * That is what OpenSSL's ECDH does inside EVP_PKEY_derive, minus building the curve twice per
- * key (EVP_PKEY_fromdata rebuilds it from its name, a modular inversion for the Montgomery form
- * of the order each time): for P-256 that overhead was as large as the derive itself.
+ * MODP keys are EVP_PKEYs built with EVP_PKEY_fromdata, Curve25519 keys raw EVP_PKEYs, and their
+ * secret comes from EVP_PKEY_derive. ECP (P-256, P-384) works on the curve directly: the public
+ * value is d*G and the secret the x coordinate of d*Q, with EC_POINT_mul on an EC_GROUP built
+ * once per process. That is what OpenSSL's ECDH does inside EVP_PKEY_derive, minus building the
+ * curve twice per key (EVP_PKEY_fromdata rebuilds it from its name, a modular inversion for the
+ * Montgomery form of the order each time): for P-256 that overhead cost nearly as much as the
+ * derive itself.
  *
  * The curves and the MODP groups' p, q, g (with a Montgomery context for p) are built once per
  * process on first use and only read afterwards: constants in all but name, shared safely by
