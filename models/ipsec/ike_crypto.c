@@ -426,24 +426,44 @@ bool ike_auth_signed_octets(uint16_t prf, struct ike_crypto_buf sk_p, struct ike
 
 static const char key_pad[] = "Key Pad for IKEv2"; /* 17 octets, no terminating NUL (§2.15) */
 
+bool ike_psk_auth_key(uint16_t prf, struct ike_crypto_buf psk, uint8_t *out)
+{
+	struct ike_crypto_buf pad = { (const uint8_t *)key_pad, sizeof key_pad - 1 };
+	return ike_prf(prf, psk.ptr, psk.len, &pad, 1, out);
+}
+
+bool ike_psk_auth_keyed(uint16_t prf, const uint8_t *auth_key, struct ike_crypto_buf signed_octets, uint8_t *out)
+{
+	return ike_prf(prf, auth_key, ike_prf_len(prf), &signed_octets, 1, out);
+}
+
+bool ike_psk_auth_verify_keyed(uint16_t prf, const uint8_t *auth_key, struct ike_crypto_buf signed_octets,
+			       const uint8_t *auth, size_t auth_len)
+{
+	uint8_t want[IKE_CRYPTO_MAX_PRF_LEN];
+	size_t len = ike_prf_len(prf);
+	bool ok = len && auth_len == len && ike_psk_auth_keyed(prf, auth_key, signed_octets, want) &&
+		  CRYPTO_memcmp(want, auth, len) == 0;
+	OPENSSL_cleanse(want, sizeof want);
+	return ok;
+}
+
 bool ike_psk_auth(uint16_t prf, struct ike_crypto_buf psk, struct ike_crypto_buf signed_octets, uint8_t *out)
 {
-	uint8_t inner[IKE_CRYPTO_MAX_PRF_LEN];
-	struct ike_crypto_buf pad = { (const uint8_t *)key_pad, sizeof key_pad - 1 };
-	bool ok = ike_prf(prf, psk.ptr, psk.len, &pad, 1, inner) &&
-		  ike_prf(prf, inner, ike_prf_len(prf), &signed_octets, 1, out);
-	OPENSSL_cleanse(inner, sizeof inner);
+	uint8_t key[IKE_CRYPTO_MAX_PRF_LEN];
+	bool ok = ike_psk_auth_key(prf, psk, key) && ike_psk_auth_keyed(prf, key, signed_octets, out);
+	OPENSSL_cleanse(key, sizeof key);
 	return ok;
 }
 
 bool ike_psk_auth_verify(uint16_t prf, struct ike_crypto_buf psk, struct ike_crypto_buf signed_octets,
 			 const uint8_t *auth, size_t auth_len)
 {
-	uint8_t want[IKE_CRYPTO_MAX_PRF_LEN];
-	size_t len = ike_prf_len(prf);
-	if (!len || auth_len != len || !ike_psk_auth(prf, psk, signed_octets, want))
-		return false;
-	return CRYPTO_memcmp(want, auth, len) == 0;
+	uint8_t key[IKE_CRYPTO_MAX_PRF_LEN];
+	bool ok = ike_prf_len(prf) && ike_psk_auth_key(prf, psk, key) &&
+		  ike_psk_auth_verify_keyed(prf, key, signed_octets, auth, auth_len);
+	OPENSSL_cleanse(key, sizeof key);
+	return ok;
 }
 
 /* ---- AES-GCM ----------------------------------------------------------------------------- */

@@ -168,6 +168,15 @@ bool ike_psk_auth(uint16_t prf, struct ike_crypto_buf psk, struct ike_crypto_buf
 bool ike_psk_auth_verify(uint16_t prf, struct ike_crypto_buf psk, struct ike_crypto_buf signed_octets,
 			 const uint8_t *auth, size_t auth_len);
 
+/* The key of that outer prf: prf(Shared Secret, "Key Pad for IKEv2"), ike_prf_len(prf) bytes.
+ * It depends only on the PSK and the PRF, so a caller may keep it (as a secret) per peer and
+ * PRF and use the _keyed functions below instead of recomputing it for every AUTH. */
+bool ike_psk_auth_key(uint16_t prf, struct ike_crypto_buf psk, uint8_t *out);
+/* ike_psk_auth and ike_psk_auth_verify with that key (ike_prf_len(prf) bytes) given. */
+bool ike_psk_auth_keyed(uint16_t prf, const uint8_t *auth_key, struct ike_crypto_buf signed_octets, uint8_t *out);
+bool ike_psk_auth_verify_keyed(uint16_t prf, const uint8_t *auth_key, struct ike_crypto_buf signed_octets,
+			       const uint8_t *auth, size_t auth_len);
+
 /* ---- AES-GCM building block (RFC 5282 nonce = 4-byte salt | 8-byte IV, 16-byte ICV) -------- */
 
 /* In-place AES-GCM with a 12-byte nonce (salt | iv). key_len 16, 24 or 32. seal encrypts

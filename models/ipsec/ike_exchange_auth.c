@@ -32,6 +32,24 @@ static GByteArray *id_body(const struct ike_sa *sa)
 	return b;
 }
 
+/* The peer's shared-key AUTH key for the SA's PRF, computed on first use. NULL only if the
+ * PRF is not implemented. */
+static const uint8_t *psk_auth_key(const struct ike_sa *sa)
+{
+	struct ike_peer *p = sa_peer(sa);
+	for (size_t i = 0; i < p->n_psk_auth_keys; i++)
+		if (p->psk_auth_keys[i].prf == sa->xf.prf)
+			return p->psk_auth_keys[i].key;
+	if (p->n_psk_auth_keys == G_N_ELEMENTS(p->psk_auth_keys))
+		return NULL;
+	size_t k = p->n_psk_auth_keys;
+	if (!ike_psk_auth_key(sa->xf.prf, (struct ike_crypto_buf){ p->cfg.psk, p->cfg.psk_len }, p->psk_auth_keys[k].key))
+		return NULL;
+	p->psk_auth_keys[k].prf = sa->xf.prf;
+	p->n_psk_auth_keys++;
+	return p->psk_auth_keys[k].key;
+}
+
 /* The octets a side signs (RFC 7296 §2.15): as the original initiator when `as_initiator`. */
 static GByteArray *signed_octets(const struct ike_sa *sa, bool as_initiator, struct ike_crypto_buf idb)
 {
@@ -68,8 +86,8 @@ static void build_id_auth(struct ike_sa *sa, struct ike_builder *b)
 		g_byte_array_unref(sig);
 	} else {
 		uint8_t auth[IKE_CRYPTO_MAX_PRF_LEN];
-		if (!ike_psk_auth(sa->xf.prf, (struct ike_crypto_buf){ cfg->psk, cfg->psk_len },
-				  (struct ike_crypto_buf){ oct->data, oct->len }, auth))
+		const uint8_t *key = psk_auth_key(sa);
+		if (!key || !ike_psk_auth_keyed(sa->xf.prf, key, (struct ike_crypto_buf){ oct->data, oct->len }, auth))
 			g_error("AUTH computation failed");
 		ike_build_auth(b, IKE_AUTH_SHARED_KEY_MIC, auth, sa->keys.prf_len);
 	}
@@ -115,9 +133,9 @@ static bool verify_peer(struct ike_sa *sa, const struct ike_payload_list *in, co
 								     : "bad signature");
 		}
 	} else if (auth->u.typed.kind == IKE_AUTH_SHARED_KEY_MIC) {
-		ok = ike_psk_auth_verify(sa->xf.prf, (struct ike_crypto_buf){ cfg->psk, cfg->psk_len },
-					 (struct ike_crypto_buf){ oct->data, oct->len }, auth->u.typed.data.p,
-					 auth->u.typed.data.len);
+		const uint8_t *key = psk_auth_key(sa);
+		ok = key && ike_psk_auth_verify_keyed(sa->xf.prf, key, (struct ike_crypto_buf){ oct->data, oct->len },
+						      auth->u.typed.data.p, auth->u.typed.data.len);
 	}
 	g_byte_array_unref(oct);
 	return ok;

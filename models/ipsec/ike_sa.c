@@ -3,6 +3,7 @@
  * ike_rekey.c, ike_info.c). */
 #include "models/ipsec/ike_sa_internal.h"
 
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -198,7 +199,7 @@ void ike_endpoint_free(struct ike_endpoint *ep)
 		g_tree_destroy(p->pool_free);
 		ike_cert_free(p);
 		g_free(p->name);
-		memset(p, 0, sizeof(*p));
+		OPENSSL_cleanse(p, sizeof(*p)); /* the PSK and the keys derived from it */
 		g_free(p);
 	}
 	g_ptr_array_free(ep->peers, TRUE);

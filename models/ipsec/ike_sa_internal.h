@@ -27,6 +27,13 @@ struct ike_peer {
 	X509 *cert, *ca;
 	GByteArray *cert_der;
 	uint8_t ca_hash[20]; /* SHA-1 of the CA's SubjectPublicKeyInfo, for CERTREQ */
+	/* IKE_AUTH_MODE_PSK: prf(PSK, "Key Pad for IKEv2") per PRF used so far (a secret, like the
+	 * PSK; zeroed with the peer), so that AUTH costs one prf, not two */
+	struct {
+		uint16_t prf;
+		uint8_t key[IKE_CRYPTO_MAX_PRF_LEN];
+	} psk_auth_keys[3];
+	size_t n_psk_auth_keys;
 };
 
 /* Responder pool (ike_sa.c): the lowest free address (marked used), or 0 when all are taken. */
