@@ -18,6 +18,16 @@ int vpnsim_cmd_run(int argc, char **argv);
 int vpnsim_cmd_draw(int argc, char **argv);
 
 struct scenario;
+struct scn_diags;
+typedef struct _GPtrArray GPtrArray;
+
+/* Parses FILE with the --set overrides (strings "section.key=value" in sets) and validates it,
+ * printing every problem to stderr, sorted. Returns the description (also when d received
+ * errors; NULL only when the file cannot be read): callers check d->errors. */
+struct scenario *vpnsim_load(const char *file, GPtrArray *sets, struct scn_diags *d);
+
+/* Prints d's problems to stderr, sorted by file and line. */
+void vpnsim_print_diags(struct scn_diags *d);
 
 /* The one-paragraph summary `check` prints for a valid scenario (newly allocated, no newline):
  * name, file, duration, seed, gateway, sites, connections, S2S tunnels against the SKU's limit,

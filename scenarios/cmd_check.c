@@ -47,6 +47,25 @@ char *vpnsim_check_summary(const struct scenario *s)
 	       plural(s->expects->len, "expectation", "expectations"));
 }
 
+void vpnsim_print_diags(struct scn_diags *d)
+{
+	scn_diags_sort(d);
+	for (guint i = 0; i < d->items->len; i++) {
+		g_autofree char *line = scn_diag_format(&g_array_index(d->items, struct scn_diag, i));
+		fprintf(stderr, "%s\n", line);
+	}
+}
+
+struct scenario *vpnsim_load(const char *file, GPtrArray *sets, struct scn_diags *d)
+{
+	struct scn_parse_opts o = { .sets = (const char *const *)sets->pdata, .n_sets = sets->len };
+	struct scenario *s = scn_parse_file(file, &o, d);
+	if (s)
+		scn_validate(s, d);
+	vpnsim_print_diags(d);
+	return s;
+}
+
 int vpnsim_cmd_check(int argc, char **argv)
 {
 	const char *file = NULL;
@@ -81,17 +100,9 @@ int vpnsim_cmd_check(int argc, char **argv)
 		fprintf(stderr, "vpnsim check: no scenario file\n%s", usage);
 		return 2;
 	}
-	struct scn_parse_opts o = { .sets = (const char *const *)sets->pdata, .n_sets = sets->len };
 	struct scn_diags d;
 	scn_diags_init(&d);
-	struct scenario *s = scn_parse_file(file, &o, &d);
-	if (s)
-		scn_validate(s, &d);
-	scn_diags_sort(&d);
-	for (guint i = 0; i < d.items->len; i++) {
-		g_autofree char *line = scn_diag_format(&g_array_index(d.items, struct scn_diag, i));
-		fprintf(stderr, "%s\n", line);
-	}
+	struct scenario *s = vpnsim_load(file, sets, &d);
 	int rc = d.errors ? 2 : 0;
 	if (rc)
 		fprintf(stderr, "%s: %u %s, %u %s\n", file, d.errors, plural(d.errors, "error", "errors"), d.warnings,

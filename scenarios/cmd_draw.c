@@ -46,17 +46,9 @@ int vpnsim_cmd_draw(int argc, char **argv)
 		fprintf(stderr, "vpnsim draw: no scenario file\n%s", usage);
 		return 2;
 	}
-	struct scn_parse_opts o = { .sets = (const char *const *)sets->pdata, .n_sets = sets->len };
 	struct scn_diags d;
 	scn_diags_init(&d);
-	struct scenario *s = scn_parse_file(file, &o, &d);
-	if (s)
-		scn_validate(s, &d);
-	scn_diags_sort(&d);
-	for (guint i = 0; i < d.items->len; i++) {
-		g_autofree char *line = scn_diag_format(&g_array_index(d.items, struct scn_diag, i));
-		fprintf(stderr, "%s\n", line);
-	}
+	struct scenario *s = vpnsim_load(file, sets, &d);
 	int rc = 0;
 	if (!s || d.errors) {
 		rc = 2;

@@ -21,15 +21,6 @@ static const char usage[] =
 	"               the key tables with which tshark decrypts every IKE and ESP packet\n"
 	"  --quiet      print only the verdict line\n";
 
-static void print_diags(struct scn_diags *d)
-{
-	scn_diags_sort(d);
-	for (guint i = 0; i < d->items->len; i++) {
-		g_autofree char *line = scn_diag_format(&g_array_index(d->items, struct scn_diag, i));
-		fprintf(stderr, "%s\n", line);
-	}
-}
-
 struct run_args {
 	const char *file, *out;
 	bool pcap, quiet, seed_set;
@@ -91,14 +82,10 @@ int vpnsim_cmd_run(int argc, char **argv)
 		g_ptr_array_free(a.sets, TRUE);
 		return rc == 1 ? 0 : 2;
 	}
-	struct scn_parse_opts po = { .sets = (const char *const *)a.sets->pdata, .n_sets = a.sets->len };
 	struct scn_diags d;
 	scn_diags_init(&d);
-	struct scenario *s = scn_parse_file(a.file, &po, &d);
-	if (s)
-		scn_validate(s, &d);
+	struct scenario *s = vpnsim_load(a.file, a.sets, &d);
 	if (!s || d.errors) {
-		print_diags(&d);
 		if (!s)
 			fprintf(stderr, "vpnsim run: cannot read %s\n", a.file);
 		scenario_free(s);
@@ -114,15 +101,17 @@ int vpnsim_cmd_run(int argc, char **argv)
 		g_mkdir_with_parents(dir, 0755);
 	struct run_opts ro = { .pcap_path = pcap, .progress = !a.quiet };
 	struct run r;
+	scn_diags_clear(&d);
+	scn_diags_init(&d);
 	if (!run_build(&r, s, &ro, &d)) {
-		print_diags(&d);
+		vpnsim_print_diags(&d);
 		run_destroy(&r);
 		scenario_free(s);
 		scn_diags_clear(&d);
 		g_ptr_array_free(a.sets, TRUE);
 		return 2;
 	}
-	print_diags(&d); /* warnings */
+	vpnsim_print_diags(&d); /* the builder's warnings */
 	run_execute(&r, &ro);
 	struct verdict *v = g_new0(struct verdict, s->expects->len + 1);
 	unsigned failed = report_evaluate(&r, v);
