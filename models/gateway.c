@@ -219,8 +219,8 @@ static void dispatch(struct sim_iface *iface, struct sim_pkt *pkt, void *ctx)
 static void take_over(struct gateway *gw, int to, bool initiate)
 {
 	struct gw_instance *from = &gw->inst[gw->active], *ins = &gw->inst[to];
-	from->vip->addr = 0;
-	ins->vip->addr = gw->cfg.public_ip[0];
+	sim_iface_set_addr(from->vip, 0);
+	sim_iface_set_addr(ins->vip, gw->cfg.public_ip[0]);
 	world_route_public(gw->w, gw->cfg.public_ip[0], world_router_end(ins->wan));
 	gw->active = to;
 	(*gw->c_takeovers)++;

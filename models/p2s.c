@@ -405,7 +405,7 @@ static void mark_down(struct p2s_client *c)
 	}
 	c->child_up = false;
 	c->vip = 0;
-	c->t->iface->addr = 0;
+	sim_iface_set_addr(c->t->iface, 0);
 }
 
 /* Gives up the current IKE SA (deleting it if it still lives) and tries again later, at the next
@@ -429,7 +429,7 @@ static void on_child_up(void *ctx, struct ike_node *k, const struct ike_child_in
 	if (!vip)
 		return;
 	c->vip = vip;
-	c->t->iface->addr = vip; /* the inner source address from now on */
+	sim_iface_set_addr(c->t->iface, vip); /* the inner source address from now on */
 	if (!c->child_up) {
 		(*c->c_connects)++;
 		c->last_up = now_of(c);

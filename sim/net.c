@@ -214,6 +214,7 @@ static void node_free(gpointer p)
 	struct sim_node *n = p;
 	g_ptr_array_free(n->ifaces, TRUE);
 	g_hash_table_destroy(n->udp);
+	g_hash_table_destroy(n->local);
 	g_array_free(n->taps, TRUE);
 	g_free(n->rt.slots);
 	g_free(n->name);
@@ -231,6 +232,7 @@ struct sim_node *sim_node_new(struct sim_net *net, const char *name)
 	n->ifaces = g_ptr_array_new_with_free_func(iface_free);
 	n->udp = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
 	n->taps = g_array_new(FALSE, FALSE, sizeof(struct sim_tap));
+	n->local = g_hash_table_new(g_direct_hash, g_direct_equal);
 	struct sim_stats *st = &net->stats;
 	n->c_rx_packets = sim_stats_counterf(st, "node/%s/rx_packets", name);
 	n->c_rx_bytes = sim_stats_counterf(st, "node/%s/rx_bytes", name);
@@ -250,10 +252,10 @@ struct sim_iface *sim_node_add_iface(struct sim_node *n, uint32_t addr, unsigned
 	i->node = n;
 	i->index = n->ifaces->len;
 	i->name = g_strdup_printf("eth%u", i->index);
-	i->addr = addr;
 	i->plen = plen;
 	i->mtu = mtu;
 	g_ptr_array_add(n->ifaces, i);
+	sim_iface_set_addr(i, addr);
 	struct sim_route r = { .prefix = addr & sim_ipv4_mask(plen), .plen = plen, .iface = i };
 	rt_put(&n->rt, &r);
 	return i;
@@ -266,12 +268,28 @@ void sim_iface_set_output(struct sim_iface *iface, sim_iface_output_fn fn, void 
 	iface->output_ctx = ctx;
 }
 
+static void local_adjust(struct sim_node *n, uint32_t addr, int delta)
+{
+	if (!addr)
+		return;
+	guint c = GPOINTER_TO_UINT(g_hash_table_lookup(n->local, GUINT_TO_POINTER(addr)));
+	c = (guint)((int)c + delta);
+	if (c)
+		g_hash_table_insert(n->local, GUINT_TO_POINTER(addr), GUINT_TO_POINTER(c));
+	else
+		g_hash_table_remove(n->local, GUINT_TO_POINTER(addr));
+}
+
+void sim_iface_set_addr(struct sim_iface *iface, uint32_t addr)
+{
+	local_adjust(iface->node, iface->addr, -1);
+	iface->addr = addr;
+	local_adjust(iface->node, addr, +1);
+}
+
 bool sim_node_has_addr(const struct sim_node *n, uint32_t addr)
 {
-	for (guint k = 0; k < n->ifaces->len; k++)
-		if (((const struct sim_iface *)n->ifaces->pdata[k])->addr == addr)
-			return true;
-	return false;
+	return addr && g_hash_table_contains(n->local, GUINT_TO_POINTER(addr));
 }
 
 uint32_t sim_node_addr(const struct sim_node *n)

@@ -149,6 +149,7 @@ struct sim_node {
 	struct sim_udp_binding proto[256];
 	GHashTable *udp;       /* port -> struct sim_udp_binding * */
 	GArray *taps;          /* struct sim_tap */
+	GHashTable *local;     /* interface address -> how many interfaces have it (0 not kept) */
 	uint64_t *c_rx_packets, *c_rx_bytes, *c_tx_packets, *c_tx_bytes, *c_delivered, *c_forwarded;
 	uint64_t *c_drop[SIM_DROP_COUNT]; /* created on first use */
 };
@@ -192,7 +193,12 @@ struct sim_iface *sim_node_add_iface(struct sim_node *n, uint32_t addr, unsigned
 /* Makes iface (not attached to a link) hand its outgoing packets to fn. */
 void sim_iface_set_output(struct sim_iface *iface, sim_iface_output_fn fn, void *ctx);
 
-/* True when addr is one of the node's interface addresses. */
+/* Changes an interface's address (0: none), e.g. a public IP moving between gateway instances
+ * or a virtual IP a tunnel obtains. Routes are not changed. */
+void sim_iface_set_addr(struct sim_iface *iface, uint32_t addr);
+
+/* True when addr is one of the node's interface addresses (a hash lookup: nodes with thousands
+ * of tunnel interfaces stay fast). */
 bool sim_node_has_addr(const struct sim_node *n, uint32_t addr);
 
 /* The address of the node's first interface (0 if it has none). */

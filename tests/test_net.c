@@ -411,10 +411,40 @@ static void test_output_iface(void)
 	world_destroy(&w);
 }
 
+/* Addresses that move (a public IP between instances, a tunnel's virtual IP): the node's
+ * local-address index follows, including shared addresses and addresses given up. */
+static void test_iface_set_addr(void)
+{
+	struct sim sim;
+	struct sim_net net;
+	sim_init(&sim, 1);
+	sim_net_init(&net, &sim);
+	struct sim_node *n = sim_node_new(&net, "n");
+	struct sim_iface *a = sim_node_add_iface(n, SIM_IPV4(10, 0, 0, 1), 24, 1500);
+	struct sim_iface *b = sim_node_add_iface(n, 0, 32, 1500);
+	CU_ASSERT_TRUE(sim_node_has_addr(n, SIM_IPV4(10, 0, 0, 1)));
+	CU_ASSERT_FALSE(sim_node_has_addr(n, 0)); /* "no address" is nobody's address */
+	sim_iface_set_addr(b, SIM_IPV4(20, 0, 0, 1));
+	CU_ASSERT_TRUE(sim_node_has_addr(n, SIM_IPV4(20, 0, 0, 1)));
+	sim_iface_set_addr(b, SIM_IPV4(10, 0, 0, 1)); /* two interfaces, one address */
+	CU_ASSERT_FALSE(sim_node_has_addr(n, SIM_IPV4(20, 0, 0, 1)));
+	sim_iface_set_addr(a, 0);
+	CU_ASSERT_TRUE(sim_node_has_addr(n, SIM_IPV4(10, 0, 0, 1))); /* b still has it */
+	sim_iface_set_addr(b, 0);
+	CU_ASSERT_FALSE(sim_node_has_addr(n, SIM_IPV4(10, 0, 0, 1)));
+	for (uint32_t i = 0; i < 10000; i++)
+		sim_node_add_iface(n, SIM_IPV4(169, 254, 0, 0) + i, 32, 1400);
+	CU_ASSERT_TRUE(sim_node_has_addr(n, SIM_IPV4(169, 254, 0, 0) + 9999));
+	CU_ASSERT_FALSE(sim_node_has_addr(n, SIM_IPV4(169, 254, 0, 0) + 10000));
+	sim_net_destroy(&net);
+	sim_destroy(&sim);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
 		{ "udp: through a router to a port handler, reply, handler removal", test_udp_through_router },
+		{ "interface addresses that move: the local-address index follows", test_iface_set_addr },
 		{ "proto: handler by IP protocol, none registered", test_proto_dispatch },
 		{ "forwarding: TTL expiry, no route, forwarding off", test_ttl_and_routes },
 		{ "receive: bad checksum, malformed, fragment, trailing bytes", test_bad_packets },
