@@ -4,13 +4,14 @@
  * from its own DRBG inside a point multiplication to blind it against side channels; that
  * changes no result.)
  *
- * MODP keys are EVP_PKEYs built with EVP_PKEY_fromdata, Curve25519 keys raw EVP_PKEYs, and their
- * secret comes from EVP_PKEY_derive. ECP (P-256, P-384) works on the curve directly: the public
- * value is d*G and the secret the x coordinate of d*Q, with EC_POINT_mul on an EC_GROUP built
- * once per process. That is what OpenSSL's ECDH does inside EVP_PKEY_derive, minus building the
- * curve twice per key (EVP_PKEY_fromdata rebuilds it from its name, a modular inversion for the
- * Montgomery form of the order each time): for P-256 that overhead cost nearly as much as the
- * derive itself.
+ * MODP and ECP work on the numbers directly, as OpenSSL's DH and ECDH do inside
+ * EVP_PKEY_derive: MODP y = g^x and g^xy = y^x mod p (BN_mod_exp_mont_consttime), ECP the public
+ * value d*G and the secret the x coordinate of d*Q (EC_POINT_mul), on domain objects built once
+ * per process. Going through EVP_PKEYs instead meant building the domain for every key
+ * (EVP_PKEY_fromdata rebuilds a curve from its name, with a modular inversion for the Montgomery
+ * form of its order; a DH key computes its own Montgomery context for p): for P-256 that cost
+ * nearly as much as the derive itself, for MODP-2048 a few percent. Curve25519 keys are raw
+ * EVP_PKEYs and their secret comes from EVP_PKEY_derive.
  *
  * The curves and the MODP groups' p, q, g (with a Montgomery context for p) are built once per
  * process on first use and only read afterwards: constants in all but name, shared safely by
@@ -20,13 +21,10 @@
 #include <glib.h>
 #include <stdbool.h>
 #include <openssl/bn.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <openssl/dh.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/obj_mac.h>
-#include <openssl/param_build.h>
 #include <string.h>
 
 enum dh_kind { DH_MODP, DH_ECP, DH_X25519 };
@@ -40,9 +38,6 @@ struct ike_dh_group {
 	size_t public_len;
 	size_t secret_len;
 	size_t private_len;
-	/* OpenSSL's name for the group (FFDH named group or curve), NULL when OpenSSL has none
-	 * and p, q, g are passed explicitly (group 2). */
-	const char *ossl_group;
 	int curve_nid;	    /* ECP only */
 	const char *p_hex;  /* MODP only: modulus */
 	const char *q_hex;  /* MODP: subgroup order, NULL for safe primes (q = (p-1)/2) */
@@ -53,8 +48,8 @@ struct ike_dh_group {
 
 struct ike_dh_key {
 	const struct ike_dh_group *group;
-	EVP_PKEY *pkey; /* MODP, Curve25519 */
-	BIGNUM *priv;	/* ECP: the private scalar d (secure heap, constant-time flag) */
+	EVP_PKEY *pkey; /* Curve25519 */
+	BIGNUM *priv;	/* MODP: the exponent x; ECP: the scalar d (secure heap, constant-time flag) */
 };
 
 struct dh_ops {
@@ -76,30 +71,6 @@ static const struct dh_consts *group_consts(const struct ike_dh_group *grp);
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
-static EVP_PKEY *pkey_fromdata(const char *type, int selection, OSSL_PARAM_BLD *bld)
-{
-	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
-	EVP_PKEY *pkey = NULL;
-	if (params && ctx && EVP_PKEY_fromdata_init(ctx) == 1)
-		EVP_PKEY_fromdata(ctx, &pkey, selection, params);
-	EVP_PKEY_CTX_free(ctx);
-	OSSL_PARAM_free(params);
-	return pkey;
-}
-
-/* A public key with our key's domain parameters and the given encoded public value (copying
- * parameters is several times cheaper than building the key from its group name). */
-static EVP_PKEY *peer_from_encoded(EVP_PKEY *ours, const uint8_t *enc, size_t len)
-{
-	EVP_PKEY *peer = EVP_PKEY_new();
-	if (!peer || EVP_PKEY_copy_parameters(peer, ours) != 1 || EVP_PKEY_set1_encoded_public_key(peer, enc, len) != 1) {
-		EVP_PKEY_free(peer);
-		return NULL;
-	}
-	return peer;
-}
-
 /* Maps x into [1, bound-1]: x itself when already there, else (x mod (bound-1)) + 1. */
 static bool bn_into_range(BIGNUM *x, const BIGNUM *bound, BN_CTX *bn)
 {
@@ -113,16 +84,6 @@ static bool bn_into_range(BIGNUM *x, const BIGNUM *bound, BN_CTX *bn)
 
 /* ---- MODP -------------------------------------------------------------------------------- */
 
-/* Pushes the group's domain parameters: its name where OpenSSL knows it, else p, q, g. */
-static bool modp_push_group(OSSL_PARAM_BLD *bld, const struct ike_dh_group *grp, const struct dh_consts *mp)
-{
-	if (grp->ossl_group)
-		return OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, grp->ossl_group, 0);
-	return OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, mp->p) &&
-	       OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_Q, mp->q) &&
-	       OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, mp->g);
-}
-
 static enum ike_dh_verdict modp_generate(const struct ike_dh_group *grp, const uint8_t *priv, struct ike_dh_key *key,
 					 uint8_t *out_public)
 {
@@ -131,38 +92,33 @@ static enum ike_dh_verdict modp_generate(const struct ike_dh_group *grp, const u
 	BN_CTX *bn = BN_CTX_new();
 	BIGNUM *x = BN_secure_new();
 	BIGNUM *y = BN_new();
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	if (!bn || !x || !y || !bld)
+	if (!bn || !x || !y)
 		goto out;
 	if (!BN_bin2bn(priv, (int)grp->private_len, x) || !bn_into_range(x, mp->q, bn))
 		goto out;
 	BN_set_flags(x, BN_FLG_CONSTTIME);
-	if (!BN_mod_exp_mont_consttime(y, mp->g, x, mp->p, bn, mp->mont_p))
+	if (!BN_mod_exp_mont_consttime(y, mp->g, x, mp->p, bn, mp->mont_p) ||
+	    BN_bn2binpad(y, out_public, (int)grp->public_len) != (int)grp->public_len)
 		goto out;
-	if (!modp_push_group(bld, grp, mp) || !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, x) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, y))
-		goto out;
-	key->pkey = pkey_fromdata("DH", EVP_PKEY_KEYPAIR, bld);
-	if (key->pkey && BN_bn2binpad(y, out_public, (int)grp->public_len) == (int)grp->public_len)
-		v = IKE_DHV_OK;
+	key->priv = x;
+	x = NULL;
+	v = IKE_DHV_OK;
 out:
-	OSSL_PARAM_BLD_free(bld);
 	BN_free(y);
 	BN_clear_free(x);
 	BN_CTX_free(bn);
 	return v;
 }
 
-/* Checks the peer's value and makes a public key with our key's domain parameters. */
-static enum ike_dh_verdict modp_import_peer(const struct ike_dh_group *grp, EVP_PKEY *ours, const uint8_t *pub,
-					    EVP_PKEY **out)
+static enum ike_dh_verdict modp_derive(const struct ike_dh_key *key, const uint8_t *pub, uint8_t *out_secret)
 {
+	const struct ike_dh_group *grp = key->group;
 	enum ike_dh_verdict v = IKE_DHV_CRYPTO_ERROR;
 	const struct dh_consts *mp = group_consts(grp);
 	BN_CTX *bn = BN_CTX_new();
 	BIGNUM *y = BN_new();
-	BIGNUM *t = BN_new();
-	if (!bn || !y || !t || !BN_bin2bn(pub, (int)grp->public_len, y))
+	BIGNUM *z = BN_new();
+	if (!bn || !y || !z || !BN_bin2bn(pub, (int)grp->public_len, y))
 		goto out;
 	/* RFC 6989 §2.2: 1 < y < p-1 */
 	if (BN_cmp(y, BN_value_one()) <= 0 || BN_cmp(y, mp->p_minus_1) >= 0) {
@@ -171,57 +127,22 @@ static enum ike_dh_verdict modp_import_peer(const struct ike_dh_group *grp, EVP_
 	}
 	/* RFC 6989 §2.1: for groups with a small subgroup, y^q = 1 mod p */
 	if (grp->check_subgroup) {
-		if (!BN_mod_exp_mont(t, y, mp->q, mp->p, bn, mp->mont_p))
+		if (!BN_mod_exp_mont(z, y, mp->q, mp->p, bn, mp->mont_p))
 			goto out;
-		if (!BN_is_one(t)) {
+		if (!BN_is_one(z)) {
 			v = IKE_DHV_INVALID_PUBLIC;
 			goto out;
 		}
 	}
-	*out = peer_from_encoded(ours, pub, grp->public_len);
-	if (*out)
+	/* g^xy = y^x mod p, left-padded to the modulus length (RFC 7296 §2.14), as OpenSSL's DH
+	 * computes it (constant time in x) */
+	if (BN_mod_exp_mont_consttime(z, y, key->priv, mp->p, bn, mp->mont_p) &&
+	    BN_bn2binpad(z, out_secret, (int)grp->secret_len) == (int)grp->secret_len)
 		v = IKE_DHV_OK;
 out:
-	BN_free(t);
+	BN_clear_free(z);
 	BN_free(y);
 	BN_CTX_free(bn);
-	return v;
-}
-
-/* EVP_PKEY_derive of our key with the peer's; pad: MODP secrets left-padded to the modulus. */
-static enum ike_dh_verdict evp_derive(const struct ike_dh_key *key, EVP_PKEY *peer, bool pad, uint8_t *out_secret)
-{
-	const struct ike_dh_group *g = key->group;
-	enum ike_dh_verdict v = IKE_DHV_CRYPTO_ERROR;
-	size_t len = g->secret_len;
-	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL);
-	if (!ctx || EVP_PKEY_derive_init(ctx) != 1)
-		goto out;
-	if (pad && EVP_PKEY_CTX_set_dh_pad(ctx, 1) != 1)
-		goto out;
-	/* The peer's value was checked on import (our own checks, cheaper than OpenSSL's full
-	 * validation, which for safe primes would cost a second 2048-bit exponentiation). */
-	if (EVP_PKEY_derive_set_peer_ex(ctx, peer, 0) != 1)
-		goto out;
-	if (EVP_PKEY_derive(ctx, out_secret, &len) != 1) {
-		/* X25519 with a low-order point gives all zeros, which OpenSSL refuses */
-		v = g->kind == DH_X25519 ? IKE_DHV_INVALID_PUBLIC : IKE_DHV_CRYPTO_ERROR;
-		goto out;
-	}
-	if (len == g->secret_len)
-		v = IKE_DHV_OK;
-out:
-	EVP_PKEY_CTX_free(ctx);
-	return v;
-}
-
-static enum ike_dh_verdict modp_derive(const struct ike_dh_key *key, const uint8_t *pub, uint8_t *out_secret)
-{
-	EVP_PKEY *peer = NULL;
-	enum ike_dh_verdict v = modp_import_peer(key->group, key->pkey, pub, &peer);
-	if (v == IKE_DHV_OK)
-		v = evp_derive(key, peer, true, out_secret);
-	EVP_PKEY_free(peer);
 	return v;
 }
 
@@ -310,12 +231,22 @@ static enum ike_dh_verdict x25519_generate(const struct ike_dh_group *grp, const
 
 static enum ike_dh_verdict x25519_derive(const struct ike_dh_key *key, const uint8_t *pub, uint8_t *out_secret)
 {
+	const struct ike_dh_group *g = key->group;
 	/* Low-order points are caught at derive time: X25519 then yields all zeros, which
 	 * OpenSSL refuses (RFC 7748 §6.1, RFC 8031 §2.3). */
-	EVP_PKEY *peer = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, pub, key->group->public_len);
+	EVP_PKEY *peer = EVP_PKEY_new_raw_public_key_ex(NULL, "X25519", NULL, pub, g->public_len);
 	if (!peer)
 		return IKE_DHV_INVALID_PUBLIC;
-	enum ike_dh_verdict v = evp_derive(key, peer, false, out_secret);
+	enum ike_dh_verdict v = IKE_DHV_CRYPTO_ERROR;
+	size_t len = g->secret_len;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key->pkey, NULL);
+	if (ctx && EVP_PKEY_derive_init(ctx) == 1 && EVP_PKEY_derive_set_peer_ex(ctx, peer, 0) == 1) {
+		if (EVP_PKEY_derive(ctx, out_secret, &len) == 1)
+			v = len == g->secret_len ? IKE_DHV_OK : IKE_DHV_CRYPTO_ERROR;
+		else /* a low-order point gives all zeros, which OpenSSL refuses */
+			v = IKE_DHV_INVALID_PUBLIC;
+	}
+	EVP_PKEY_CTX_free(ctx);
 	EVP_PKEY_free(peer);
 	return v;
 }
@@ -369,17 +300,17 @@ static const char modp_2048_256_q[] = "8CF83642A709A097B447997640129DA299B1A47D1
 
 static const struct ike_dh_group groups[] = {
 	{ .id = IKE_CRYPTO_DH_MODP_1024, .name = "MODP-1024", .kind = DH_MODP, .public_len = 128,
-	  .secret_len = 128, .private_len = 32, .ossl_group = NULL, .p_hex = modp_1024_p, .g_hex = "02",
+	  .secret_len = 128, .private_len = 32, .p_hex = modp_1024_p, .g_hex = "02",
 	  .ops = &modp_ops },
 	{ .id = IKE_CRYPTO_DH_MODP_2048, .name = "MODP-2048", .kind = DH_MODP, .public_len = 256,
-	  .secret_len = 256, .private_len = 32, .ossl_group = "modp_2048", .p_hex = modp_2048_p, .g_hex = "02",
+	  .secret_len = 256, .private_len = 32, .p_hex = modp_2048_p, .g_hex = "02",
 	  .ops = &modp_ops },
 	{ .id = IKE_CRYPTO_DH_ECP_256, .name = "ECP-256", .kind = DH_ECP, .public_len = 64, .secret_len = 32,
-	  .private_len = 32, .ossl_group = "prime256v1", .curve_nid = NID_X9_62_prime256v1, .ops = &ecp_ops },
+	  .private_len = 32, .curve_nid = NID_X9_62_prime256v1, .ops = &ecp_ops },
 	{ .id = IKE_CRYPTO_DH_ECP_384, .name = "ECP-384", .kind = DH_ECP, .public_len = 96, .secret_len = 48,
-	  .private_len = 48, .ossl_group = "secp384r1", .curve_nid = NID_secp384r1, .ops = &ecp_ops },
+	  .private_len = 48, .curve_nid = NID_secp384r1, .ops = &ecp_ops },
 	{ .id = IKE_CRYPTO_DH_MODP_2048_256, .name = "MODP-2048-256", .kind = DH_MODP, .public_len = 256,
-	  .secret_len = 256, .private_len = 32, .ossl_group = "dh_2048_256", .p_hex = modp_2048_256_p,
+	  .secret_len = 256, .private_len = 32, .p_hex = modp_2048_256_p,
 	  .q_hex = modp_2048_256_q, .g_hex = modp_2048_256_g, .check_subgroup = true, .ops = &modp_ops },
 	{ .id = IKE_CRYPTO_DH_CURVE25519, .name = "Curve25519", .kind = DH_X25519, .public_len = 32,
 	  .secret_len = 32, .private_len = 32, .ops = &x25519_ops },
