@@ -57,6 +57,8 @@ static void on_child_up(void *ctx, struct ike_node *k, const struct ike_child_in
 	if (!t->up) {
 		(*t->c_ups)++;
 		t->last_change = now_of(ins->gw);
+		sim_time at = t->last_change;
+		g_array_append_val(t->up_times, at);
 	}
 	t->up = true;
 	t->routable = true;
@@ -372,8 +374,10 @@ struct gateway *gateway_new(struct world *w, const struct gateway_cfg *cfg, GErr
 
 static void connection_free(struct gw_connection *c)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		cap_server_destroy(&c->tun[i].core);
+		g_array_free(c->tun[i].up_times, TRUE);
+	}
 	g_free((char *)c->cfg.psk);
 	g_free(c->name);
 	g_free(c);
@@ -447,6 +451,7 @@ struct gw_connection *gateway_add_connection(struct gateway *gw, const struct gw
 			sim_route_add(ins->node, cfg->remote[p].addr, cfg->remote[p].plen, 0, t->t->iface, NULL);
 		t->c_ups = sim_stats_counterf(&w->net.stats, "gateway/%s/%s/in%d/up_events", gw->name, c->name, i);
 		t->c_downs = sim_stats_counterf(&w->net.stats, "gateway/%s/%s/in%d/down_events", gw->name, c->name, i);
+		t->up_times = g_array_new(FALSE, FALSE, sizeof(sim_time));
 		if (!gw->p2s) {
 			add_peer(ins, c);
 		} else if (ins->alive) {
@@ -559,6 +564,20 @@ void gateway_maintenance(struct gateway *gw, int i, sim_time down_ns)
 						  (uint64_t)(1 - i) | 2u);
 	}
 	sim_schedule_in(&gw->w->sim, down_ns, recover_event, gw, (uint64_t)i);
+}
+
+sim_time gateway_connection_up_after(const struct gw_connection *c, sim_time t)
+{
+	sim_time best = -1;
+	for (int i = 0; i < 2; i++) {
+		const GArray *ups = c->tun[i].up_times;
+		for (guint k = 0; k < ups->len; k++) {
+			sim_time at = g_array_index(ups, sim_time, k);
+			if (at > t && (best < 0 || at < best))
+				best = at;
+		}
+	}
+	return best;
 }
 
 unsigned gateway_tunnels_up(const struct gateway *gw)

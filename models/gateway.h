@@ -78,6 +78,7 @@ struct gw_tunnel {
 	bool up;                  /* a CHILD SA is installed (the truth) */
 	bool routable;            /* what the VNet side believes (stale until probes notice a crash) */
 	sim_time last_change;
+	GArray *up_times;         /* sim_time of every down -> up transition */
 	uint64_t *c_ups, *c_downs;
 };
 
@@ -136,6 +137,10 @@ void gateway_crash(struct gateway *gw, int instance);
 void gateway_recover(struct gateway *gw, int instance);
 /* Planned maintenance of an instance, back after down_ns. */
 void gateway_maintenance(struct gateway *gw, int instance, sim_time down_ns);
+
+/* The first time after t a tunnel of connection c came up on either instance (-1: none): the
+ * time to re-establishment after a fault at t. */
+sim_time gateway_connection_up_after(const struct gw_connection *c, sim_time t);
 
 /* Counts of instances and tunnels up, for reports. */
 unsigned gateway_tunnels_up(const struct gateway *gw);

@@ -231,6 +231,39 @@ static char *report_json(const struct run *r, const struct verdict *v)
 	member_int(b, "p2s_clients_at_end", gateway_p2s_clients(r->gw));
 	member_int(b, "p2s_refused", (gint64)gateway_p2s_refused(r->gw));
 	json_builder_end_object(b);
+	json_builder_set_member_name(b, "instances");
+	json_builder_begin_array(b);
+	for (int i = 0; i < 2; i++) {
+		const struct gw_instance *ins = &r->gw->inst[i];
+		json_builder_begin_object(b);
+		member_int(b, "instance", i);
+		member_str(b, "state_at_end", !ins->alive ? "down" : (r->gw->cfg.active_active || r->gw->active == i) ? "active" : "standby");
+		/* utilisation: the processor's busy time over the run */
+		member_double(b, "utilisation", (double)*ins->cap.c_busy_ns / (double)sim_now(&r->w.sim));
+		member_int(b, "processed_packets", (gint64)*ins->cap.c_packets);
+		member_int(b, "drops_queue", (gint64)*ins->cap.c_drop_queue);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "faults");
+	json_builder_begin_array(b);
+	for (guint i = 0; i < s->faults->len; i++) {
+		const struct scn_fault *f = s->faults->pdata[i];
+		json_builder_begin_object(b);
+		member_str(b, "name", f->name);
+		member_str(b, "kind", scn_fault_kind_name(f->kind));
+		member_double(b, "at_s", f->at_ns / 1e9);
+		json_builder_set_member_name(b, "reestablished_s");
+		json_builder_begin_object(b);
+		for (guint c = 0; c < r->gw->conns->len; c++) {
+			const struct gw_connection *conn = r->gw->conns->pdata[c];
+			sim_time up = gateway_connection_up_after(conn, f->at_ns);
+			member_double(b, conn->name, up < 0 ? NAN : (up - f->at_ns) / 1e9);
+		}
+		json_builder_end_object(b);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
 	json_builder_set_member_name(b, "p2s_groups");
 	json_builder_begin_array(b);
 	for (guint i = 0; i < s->p2s_groups->len; i++) {
