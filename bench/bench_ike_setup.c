@@ -4,11 +4,11 @@
  *
  * Each setup: the initiator calls ike_initiate(); every datagram an endpoint sends is queued
  * and handed to the other endpoint's ike_input() (a callback may not call back into an
- * endpoint, so send only copies into one of two preallocated slots); timers are ignored (no
+ * endpoint, so send only copies into one of four preallocated slots); timers are ignored (no
  * packet is lost); the clock advances 1 ms per setup. When the queue is empty both SAs must be
  * ESTABLISHED with one CHILD SA each whose SPIs cross and whose keys match (checked on every
  * setup, not only in --smoke); then both SAs are dropped with ike_abort() so the endpoints stay
- * small. Every SPI, nonce, DH private value and IV comes from the random callback: one
+ * small (unless --keep). Every SPI, nonce, DH private value and IV comes from the random callback: one
  * splitmix64 stream per endpoint, so the run is deterministic.
  *
  * Configuration: PSK, IKE AES-GCM-16-256 / PRF-HMAC-SHA2-256 / DH group 19 (ECP-256) or 14
@@ -22,8 +22,8 @@
  *     bound (setups/s) = openssl derive ops/s / 4
  * and the ratio is setups/s / bound. (OpenSSL's P-256 key generation is a fixed-base
  * multiplication, several times cheaper than a derive, so on ECP-256 more than 100 % is
- * possible in principle; for MODP both are one 2048-bit exponentiation, ours with a 256-bit
- * exponent against openssl speed's 225-bit one.) Also timed in the same run: the same four
+ * possible in principle; for MODP both are one 2048-bit exponentiation.) Also timed in the same
+ * run: the same four
  * DH operations through ike_dh.h alone ("DH only"), which shows how much of a setup is DH.
  *
  * Figures: median of --runs rounds (default 5); each round runs openssl speed and then our
@@ -33,7 +33,8 @@
  * Usage: bench_ike_setup [--smoke] [--runs=N] [--seconds=S] [--group=19|14] [--setups=N] [--keep=K]
  *                        [--vip]
  *   --smoke      a few setups per group, checked (both ESTABLISHED, CHILD keys match, the same
- *                seed gives the same keys); no openssl, no timing claims (CI)
+ *                seed gives the same keys, pool addresses lowest free first); no openssl, no
+ *                timing claims (CI)
  *   --setups=N   N timed setups per group, once, without openssl (for profilers)
  *   --keep=K     K setups first whose SAs stay up (untimed): the endpoints then hold K IKE SAs
  *                and K CHILD SAs each while the timed setups run, like a gateway with K tunnels
