@@ -23,8 +23,8 @@
  * and the ratio is setups/s / bound. (OpenSSL's P-256 key generation is a fixed-base
  * multiplication, several times cheaper than a derive, so on ECP-256 more than 100 % is
  * possible in principle; for MODP both are one 2048-bit exponentiation.) Also timed in the same
- * run: the same four
- * DH operations through ike_dh.h alone ("DH only"), which shows how much of a setup is DH.
+ * run: the same four DH operations through ike_dh.h alone ("DH only"), which shows how much of
+ * a setup is DH.
  *
  * Figures: median of --runs rounds (default 5); each round runs openssl speed and then our
  * loop for each group back to back. Times are this process's CPU time (openssl speed reports
