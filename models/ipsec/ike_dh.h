@@ -1,6 +1,5 @@
 /* ike_dh.h: the Diffie-Hellman groups IKE uses (MODP, ECP, Curve25519) behind one small table,
- * over OpenSSL 3 (BIGNUM and EC_POINT arithmetic for MODP and ECP, EVP for Curve25519; see
- * ike_dh.c). Private keys are built from bytes the caller supplies (its random stream),
+ * over OpenSSL 3 EVP. Private keys are built from bytes the caller supplies (its random stream),
  * never from OpenSSL's RNG, so a simulation is deterministic. KE payload encodings follow
  * RFC 7296 §3.4 (MODP: g^x mod p left-padded to the modulus length), RFC 5903 §7 (ECP: x || y,
  * no 0x04 prefix; shared secret: x only) and RFC 8031 (Curve25519: 32 raw bytes). IKEv1 uses
