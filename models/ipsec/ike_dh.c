@@ -195,6 +195,24 @@ out:
 
 /* ---- ECP (RFC 5903) ---------------------------------------------------------------------- */
 
+/* The curve of a group, built once per process and only read afterwards (a constant in all but
+ * name): building P-256 costs about as much as a key generation. Used to compute the public
+ * point, which EVP_PKEY_fromdata needs and OpenSSL 3.0 does not derive from the private key. */
+static const EC_GROUP *curve_of(int nid)
+{
+	static const EC_GROUP *p256, *p384;
+	static gsize once256, once384;
+	const EC_GROUP **slot = nid == NID_X9_62_prime256v1 ? &p256 : nid == NID_secp384r1 ? &p384 : NULL;
+	gsize *once = nid == NID_X9_62_prime256v1 ? &once256 : &once384;
+	if (!slot)
+		return NULL;
+	if (g_once_init_enter(once)) {
+		*slot = EC_GROUP_new_by_curve_name_ex(NULL, NULL, nid);
+		g_once_init_leave(once, 1);
+	}
+	return *slot;
+}
+
 static enum ike_dh_verdict ecp_generate(const struct ike_dh_group *grp, const uint8_t *priv, EVP_PKEY **out,
 					uint8_t *out_public)
 {
@@ -203,7 +221,7 @@ static enum ike_dh_verdict ecp_generate(const struct ike_dh_group *grp, const ui
 	size_t point_len = 1 + grp->public_len;
 	g_assert(point_len <= sizeof point);
 	BN_CTX *bn = BN_CTX_new();
-	EC_GROUP *ecg = EC_GROUP_new_by_curve_name_ex(NULL, NULL, grp->curve_nid);
+	const EC_GROUP *ecg = curve_of(grp->curve_nid);
 	EC_POINT *q = ecg ? EC_POINT_new(ecg) : NULL;
 	BIGNUM *d = BN_secure_new();
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
@@ -228,7 +246,6 @@ out:
 	OSSL_PARAM_BLD_free(bld);
 	BN_clear_free(d);
 	EC_POINT_free(q);
-	EC_GROUP_free(ecg);
 	BN_CTX_free(bn);
 	return v;
 }
