@@ -23,6 +23,7 @@
  * Usage: bench_ike_crypto [--smoke]   (--smoke: agreement check per group and a few timed
  * operations; no openssl, no timing claims) */
 #include "models/ipsec/ike_crypto.h"
+#include "bench/openssl_speed.h"
 #include "models/ipsec/ike_dh.h"
 
 #include <glib.h>
@@ -79,28 +80,6 @@ static void fill(uint64_t *state, uint8_t *out, size_t len)
 		z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
 		out[i] = (uint8_t)(z ^ (z >> 31));
 	}
-}
-
-/* `openssl speed -seconds 1 <alg>`: the op/s figure on the line naming tag; 0 if unavailable. */
-static double openssl_speed(const char *alg, const char *tag)
-{
-	char cmd[160];
-	snprintf(cmd, sizeof cmd, "openssl speed -seconds 1 %s 2>/dev/null", alg);
-	FILE *f = popen(cmd, "r");
-	if (!f)
-		return 0;
-	char line[512];
-	double ops = 0;
-	while (fgets(line, sizeof line, f)) {
-		if (!strstr(line, tag) || !strstr(line, " bits "))
-			continue;
-		/* "  256 bits ecdh (nistp256)   0.0000s  31177.1": the last field */
-		char *last = strrchr(g_strchomp(line), ' ');
-		if (last)
-			ops = g_ascii_strtod(last + 1, NULL);
-	}
-	pclose(f);
-	return ops;
 }
 
 enum op { OP_GENERATE, OP_DERIVE, OP_PAIR, N_OPS };
@@ -260,7 +239,7 @@ int main(int argc, char **argv)
 	for (int r = 0; r < RUNS; r++) {
 		for (size_t i = 0; i < NG; i++) {
 			const struct bench_group *b = &bgroups[i];
-			ossl[i][r] = b->speed_alg ? openssl_speed(b->speed_alg, b->speed_tag) : 0;
+			ossl[i][r] = b->speed_alg ? openssl_speed_ops(b->speed_alg, b->speed_tag) : 0;
 			for (int op = 0; op < N_OPS; op++) {
 				ours[i][op][r] = measure(groups[i], (enum op)op, &stream, 20, MEASURE_S);
 				if (ours[i][op][r] < 0) {

@@ -41,6 +41,7 @@
  *   --vip        the initiator asks for a virtual IP, the responder assigns one from a pool of
  *                65,534 addresses (P2S style; with --keep, K of them are taken) */
 #include "models/ipsec/ike.h"
+#include "bench/openssl_speed.h"
 #include "models/ipsec/ike_dh.h"
 
 #include <glib.h>
@@ -376,28 +377,6 @@ static double measure_dh_only(uint16_t group, uint64_t seed, long min_setups, do
 	return ok ? (double)n / t : -1;
 }
 
-/* `openssl speed -seconds 1 <alg>`: the op/s figure on the line naming tag; 0 if unavailable. */
-static double openssl_speed(const char *alg, const char *tag)
-{
-	char cmd[160];
-	snprintf(cmd, sizeof cmd, "openssl speed -seconds 1 %s 2>/dev/null", alg);
-	FILE *f = popen(cmd, "r");
-	if (!f)
-		return 0;
-	char line[512];
-	double ops = 0;
-	while (fgets(line, sizeof line, f)) {
-		if (!strstr(line, tag) || !strstr(line, " bits "))
-			continue;
-		/* "  256 bits ecdh (nistp256)   0.0000s  31177.1": the last field */
-		char *last = strrchr(g_strchomp(line), ' ');
-		if (last)
-			ops = g_ascii_strtod(last + 1, NULL);
-	}
-	pclose(f);
-	return ops;
-}
-
 /* --smoke: a few setups per group, the same seed giving the same CHILD keys twice, and setups
  * with a virtual IP from the responder's pool: the first kept up, the next two dropped, so the
  * lowest free address is taken, released and taken again. */
@@ -501,7 +480,7 @@ int main(int argc, char **argv)
 				continue;
 			const struct bench_group *bg = &bgroups[i];
 			uint64_t seed = (uint64_t)r * 100 + i;
-			ossl[i][r] = openssl_speed(bg->speed_alg, bg->speed_tag);
+			ossl[i][r] = openssl_speed_ops(bg->speed_alg, bg->speed_tag);
 			setups[i][r] = measure_setups(bg->id, vip, seed, keep, 20, seconds);
 			dh_only[i][r] = measure_dh_only(bg->id, seed, 20, seconds / 2);
 			if (setups[i][r] < 0 || dh_only[i][r] < 0) {
