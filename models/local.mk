@@ -14,3 +14,4 @@ models_libmodels_a_SOURCES = \
 models_libmodels_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(CRYPTO_CFLAGS)
 MODELS_LIBS = models/libmodels.a $(IKE_LIBS) $(ESP_LIBS) $(SIM_LIBS)
 include models/p2s.mk
+include models/attacker.mk

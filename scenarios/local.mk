@@ -13,3 +13,4 @@ scenarios_librun_a_SOURCES = \
 	scenarios/cmd_run.c scenarios/cmd_draw.c
 scenarios_librun_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSONGLIB_CFLAGS) $(CRYPTO_CFLAGS) $(GRAPHVIZ_CFLAGS)
 RUN_LIBS = scenarios/librun.a $(VIZ_LIBS) $(SCENARIO_LIBS) $(JSONGLIB_LIBS)
+include scenarios/live.mk

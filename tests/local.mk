@@ -45,3 +45,7 @@ include tests/ike_sa.mk
 include tests/scenarios.mk
 include tests/viz.mk
 include tests/p2s.mk
+include tests/ike1.mk
+include tests/html.mk
+include tests/interop.mk
+include tests/attacker.mk

@@ -6,3 +6,4 @@ viz_libviz_a_SOURCES = \
 	viz/plot.h viz/plot.c
 viz_libviz_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(GRAPHVIZ_CFLAGS)
 VIZ_LIBS = viz/libviz.a $(GRAPHVIZ_LIBS) $(SIM_LIBS)
+include viz/html.mk

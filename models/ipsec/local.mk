@@ -4,3 +4,4 @@ include models/ipsec/esp.mk
 include models/ipsec/ike_codec.mk
 include models/ipsec/ike_crypto.mk
 include models/ipsec/ike_sa.mk
+include models/ipsec/ike1.mk

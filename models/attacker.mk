@@ -1,0 +1,1 @@
+# models/attacker.mk: the attacker node model (hostile scenarios).

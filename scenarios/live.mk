@@ -1,0 +1,1 @@
+# scenarios/live.mk: vpnsim live (real UDP sockets, wall clock).

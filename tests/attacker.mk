@@ -1,0 +1,1 @@
+# tests/attacker.mk: attacker model tests.

@@ -1,0 +1,1 @@
+# tests/html.mk: HTML report, compare, and the headless-Chromium test.

@@ -1,0 +1,1 @@
+# tests/ike1.mk: IKEv1 tests.

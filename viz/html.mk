@@ -1,0 +1,1 @@
+# viz/html.mk: the one-file HTML report and comparison pages.
