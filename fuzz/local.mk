@@ -5,8 +5,9 @@ FUZZ_CC = clang
 FUZZ_SECONDS = 20
 FUZZ_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-D_GNU_SOURCE -I$(top_srcdir) -I$(top_builddir) $(GLIB_CFLAGS) $(CRYPTO_CFLAGS)
-FUZZ_TARGETS = fuzz/fuzz_ike_codec fuzz/fuzz_esp fuzz/fuzz_scenario
-EXTRA_DIST += fuzz/fuzz_ike_codec.c fuzz/fuzz_esp.c fuzz/fuzz_scenario.c
+FUZZ_TARGETS = fuzz/fuzz_ike_codec fuzz/fuzz_esp fuzz/fuzz_scenario fuzz/fuzz_ike_responder
+EXTRA_DIST += fuzz/fuzz_ike_codec.c fuzz/fuzz_esp.c fuzz/fuzz_scenario.c fuzz/fuzz_ike_responder.c \
+	fuzz/corpus-ike-responder
 CLEANFILES += $(FUZZ_TARGETS) fuzz-*.log
 clean-local: clean-fuzz-corpus
 clean-fuzz-corpus:
@@ -27,13 +28,24 @@ fuzz/fuzz_scenario: fuzz/fuzz_scenario.c scenarios/ini.c scenarios/units.c scena
 	@mkdir -p fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@ $(GLIB_LIBS) -lm
 
+# The IKEv2 responder behind the SK payload: the whole engine, codec, crypto and DH groups.
+FUZZ_IKE_SRCS = models/ipsec/ike_sa.c models/ipsec/ike_message.c models/ipsec/ike_proposal.c \
+	models/ipsec/ike_exchange_init.c models/ipsec/ike_exchange_auth.c models/ipsec/ike_child.c \
+	models/ipsec/ike_rekey.c models/ipsec/ike_info.c models/ipsec/ike_cert.c models/ipsec/ike_crypto.c \
+	models/ipsec/ike_dh.c models/ipsec/ike_codec.c models/ipsec/ike_codec_build.c \
+	models/ipsec/ike_codec_names.c models/ipsec/esp.c
+fuzz/fuzz_ike_responder: fuzz/fuzz_ike_responder.c $(FUZZ_IKE_SRCS)
+	@mkdir -p fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@ $(CRYPTO_LIBS) $(GLIB_LIBS) -lm
+
 fuzz: $(FUZZ_TARGETS)
 
 fuzz-smoke: $(FUZZ_TARGETS)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		n=$$(basename $$t); mkdir -p fuzz-corpus/$$n; \
+		seeds=$(srcdir)/fuzz/corpus-$$(echo $${n#fuzz_} | tr _ -); [ -d $$seeds ] || seeds=; \
 		echo "== $$t for $(FUZZ_SECONDS) s"; \
-		./$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 fuzz-corpus/$$n \
+		./$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 fuzz-corpus/$$n $$seeds \
 			>fuzz-$$n.log 2>&1 || { tail -40 fuzz-$$n.log; exit 1; }; \
 		grep -E 'stat::number_of_executed_units' fuzz-$$n.log; \
 	done
