@@ -46,6 +46,15 @@ static void reconnect_event(struct sim *sim, void *ctx, uint64_t arg)
 	if (!d->up)
 		return;
 	uint64_t est = ike_sa_find_established(d->ike.ep, t->peer);
+	if (est && !t->child_up && d->cfg.initiator) {
+		/* an IKE SA without a CHILD SA carries nothing: start over (the DEAD state that
+		 * follows the DELETE schedules the next initiation) */
+		(*t->c_childless_resets)++;
+		t->ike_sa = est;
+		if (!ike_delete(d->ike.ep, est, now_of(d)))
+			ike_abort(d->ike.ep, est, now_of(d));
+		return;
+	}
 	if (est) {
 		t->ike_sa = est;
 		return;
@@ -53,13 +62,24 @@ static void reconnect_event(struct sim *sim, void *ctx, uint64_t arg)
 	initiate(d, (int)arg);
 }
 
-static void schedule_reconnect(struct device *d, int i)
+static void schedule_reconnect_in(struct device *d, int i, sim_time delay_ns)
 {
 	struct device_tunnel *t = &d->tun[i];
 	if (t->reconnect && sim_event_pending(&d->w->sim, t->reconnect))
 		return;
-	t->reconnect = sim_schedule_in(&d->w->sim, policy_device_reconnect_ns(d->cfg.preset), reconnect_event, d,
-				       (uint64_t)i);
+	t->reconnect = sim_schedule_in(&d->w->sim, delay_ns, reconnect_event, d, (uint64_t)i);
+}
+
+static void schedule_reconnect(struct device *d, int i)
+{
+	schedule_reconnect_in(d, i, policy_device_reconnect_ns(d->cfg.preset));
+}
+
+/* An IKE SA left without a CHILD SA is torn down and built again after this (at least the
+ * preset's reconnect delay): a device retrying a refused CHILD SA does not hammer the peer. */
+static void schedule_childless_check(struct device *d, int i)
+{
+	schedule_reconnect_in(d, i, MAX(policy_device_reconnect_ns(d->cfg.preset), DEVICE_CHILD_RETRY_NS));
 }
 
 static int tunnel_index(const struct device *d, const struct ipsec_tunnel *it)
@@ -104,12 +124,23 @@ static void on_child_down(void *ctx, struct ike_node *k, const struct ike_child_
 	}
 	t->child_up = false;
 	reroute(d);
+	/* expired without a successor (its rekey was refused) or never replaced: the IKE SA may
+	 * live on without a CHILD SA */
+	if ((why == IKE_DOWN_EXPIRED || why == IKE_DOWN_FAILED) && d->up && d->cfg.initiator)
+		schedule_childless_check(d, i);
 }
 
 static void on_ike_state(void *ctx, struct ike_node *k, uint64_t sa_id, enum ike_sa_state old_state,
 			 enum ike_sa_state new_state)
 {
 	struct device *d = ctx;
+	if (new_state == IKE_SA_ESTABLISHED && d->up && d->cfg.initiator) {
+		/* the CHILD SA comes up right after (cancelling this); if it was refused, retry */
+		for (size_t i = 0; i < d->cfg.n_tunnels; i++)
+			if (d->tun[i].ike_sa == sa_id && !d->tun[i].child_up)
+				schedule_childless_check(d, (int)i);
+		return;
+	}
 	if (new_state != IKE_SA_DEAD)
 		return;
 	for (size_t i = 0; i < d->cfg.n_tunnels; i++) {
@@ -163,11 +194,20 @@ static void add_peers(struct device *d)
 		}
 		for (size_t e = 0; d->cfg.pfs_group > 0 && e < p.n_esp; e++)
 			p.esp[e].dh = (uint16_t)d->cfg.pfs_group;
-		/* Route-based: any-to-any selectors; routes decide what enters the tunnel. */
-		struct ike_ts4 any = { 0, UINT32_MAX, 0, 65535, 0 };
-		p.local_ts[0] = any;
-		p.remote_ts[0] = any;
-		p.n_local_ts = p.n_remote_ts = 1;
+		if (d->cfg.n_ts) {
+			/* Policy-based: its ACL, site prefixes to the VNet's */
+			p.n_local_ts = MIN(d->cfg.n_ts, (size_t)IKE_MAX_TS);
+			p.n_remote_ts = MIN(d->cfg.n_remote, (size_t)IKE_MAX_TS);
+			for (size_t k = 0; k < p.n_local_ts; k++)
+				p.local_ts[k] = policy_ts_of_prefix(d->cfg.ts[k].addr, d->cfg.ts[k].plen);
+			for (size_t k = 0; k < p.n_remote_ts; k++)
+				p.remote_ts[k] = policy_ts_of_prefix(d->cfg.remote[k].addr, d->cfg.remote[k].plen);
+		} else {
+			/* Route-based: any-to-any selectors; routes decide what enters the tunnel. */
+			p.local_ts[0] = policy_ts_of_prefix(0, 0);
+			p.remote_ts[0] = policy_ts_of_prefix(0, 0);
+			p.n_local_ts = p.n_remote_ts = 1;
+		}
 		GError *err = NULL;
 		d->tun[i].peer = ike_peer_add(d->ike.ep, &p, &err);
 		g_assert_no_error(err); /* the presets are ours: a refusal is our bug */
@@ -184,7 +224,7 @@ static void start_event(struct sim *sim, void *ctx, uint64_t arg)
 
 struct device *device_new(struct world *w, const struct device_cfg *cfg, GError **err)
 {
-	if (cfg->n_tunnels < 1 || cfg->n_tunnels > DEVICE_MAX_TUNNELS || cfg->n_local < 1 ||
+	if (cfg->n_tunnels < 1 || cfg->n_tunnels > DEVICE_MAX_TUNNELS || cfg->n_local < 1 || cfg->n_ts > IKE_MAX_TS ||
 	    cfg->n_local > DEVICE_MAX_PREFIXES || cfg->n_remote > DEVICE_MAX_PREFIXES || !cfg->psk || !cfg->name) {
 		g_set_error(err, device_error_quark(), 1,
 			    "device %s: needs a name, a PSK, 1..%d tunnels and 1..%d local prefixes",
@@ -218,6 +258,7 @@ struct device *device_new(struct world *w, const struct device_cfg *cfg, GError 
 		t->c_ups = sim_stats_counterf(st, "device/%s/t%zu/up_events", d->name, i);
 		t->c_downs = sim_stats_counterf(st, "device/%s/t%zu/down_events", d->name, i);
 		t->c_initiations = sim_stats_counterf(st, "device/%s/t%zu/initiations", d->name, i);
+		t->c_childless_resets = sim_stats_counterf(st, "device/%s/t%zu/childless_resets", d->name, i);
 	}
 	add_peers(d);
 	reroute(d);
@@ -226,11 +267,16 @@ struct device *device_new(struct world *w, const struct device_cfg *cfg, GError 
 	return d;
 }
 
+void device_export_counters(const struct device *d)
+{
+	ike_node_export_counters(&d->ike, &d->w->net.stats);
+}
+
 void device_free(struct device *d)
 {
 	if (!d)
 		return;
-	ike_node_export_counters(&d->ike, &d->w->net.stats);
+	device_export_counters(d);
 	ike_node_destroy(&d->ike);
 	ipsec_node_destroy(&d->in);
 	g_free((char *)d->cfg.psk);

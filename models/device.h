@@ -4,7 +4,10 @@
  * Routing follows the tunnels: the VNet's prefixes go out the first tunnel whose CHILD SA is up
  * (as a device withdrawing BGP routes of a dead tunnel would), and to tunnel 0 when none is. When
  * a tunnel's IKE SA dies (DPD or retransmissions exhausted) the device initiates again after its
- * preset's reconnect delay, and keeps trying. */
+ * preset's reconnect delay, and keeps trying. An initiator whose IKE SA lives without a CHILD SA
+ * (the CHILD SA was refused, or expired because its rekey was refused) deletes that IKE SA after
+ * DEVICE_CHILD_RETRY_NS and starts again: a fresh IKE_AUTH carries a new CHILD SA (periodic drops of a
+ * PFS or lifetime mismatch, pain point 1). */
 #ifndef MODELS_DEVICE_H
 #define MODELS_DEVICE_H
 
@@ -14,6 +17,8 @@
 
 #define DEVICE_MAX_TUNNELS 2
 #define DEVICE_MAX_PREFIXES 8
+/* How long an initiator lets an IKE SA live without a CHILD SA before it starts over. */
+#define DEVICE_CHILD_RETRY_NS (10 * (int64_t)1000000000)
 
 struct device_prefix {
 	uint32_t addr;
@@ -36,6 +41,10 @@ struct device_cfg {
 	int64_t ike_lifetime_ns;  /* overrides (0: keep): where the device differs from Azure */
 	int64_t child_lifetime_ns;
 	int pfs_group;            /* > 0: the device asks for PFS with this group when it rekeys */
+	struct device_prefix ts[DEVICE_MAX_PREFIXES]; /* selectors it proposes for its side, with
+						       * the VNet's prefixes for the other (a
+						       * policy-based device's ACL); n_ts 0: any-to-any */
+	size_t n_ts;
 	bool initiator;           /* initiate at start_ns (else wait for the gateway) */
 	sim_time start_ns;
 	struct sim_link_params path_up, path_down; /* the site's internet path */
@@ -49,7 +58,7 @@ struct device_tunnel {
 	bool child_up;
 	uint64_t ike_sa;          /* the IKE SA we track (0: none) */
 	sim_event_id reconnect;
-	uint64_t *c_ups, *c_downs, *c_initiations;
+	uint64_t *c_ups, *c_downs, *c_initiations, *c_childless_resets;
 	sim_time last_up, last_down;
 };
 
@@ -70,6 +79,9 @@ struct device {
  * when cfg->initiator, schedules its first initiation. NULL with err on a bad configuration. */
 struct device *device_new(struct world *w, const struct device_cfg *cfg, GError **err);
 void device_free(struct device *d);
+
+/* Copies the device's IKE counters into the world's registry (ike/<name>/...); again at free. */
+void device_export_counters(const struct device *d);
 
 /* A host on the site's LAN (addr inside the first local prefix; the device takes router_addr). */
 struct sim_node *device_add_host(struct device *d, const char *name, uint32_t addr, uint32_t router_addr);

@@ -132,10 +132,20 @@ static void add_peer(struct gw_instance *ins, struct gw_connection *c)
 	memcpy(p.psk, c->cfg.psk, p.psk_len);
 	policy_azure_default(&p, gw->cfg.policy_based, c->cfg.dpd_timeout_ns ? c->cfg.dpd_timeout_ns : gw->cfg.dpd_timeout_ns);
 	policy_apply_custom(&p, &c->cfg.policy);
-	struct ike_ts4 any = { 0, UINT32_MAX, 0, 65535, 0 };
-	p.local_ts[0] = any;
-	p.remote_ts[0] = any;
-	p.n_local_ts = p.n_remote_ts = 1;
+	if (c->cfg.policy_based_ts || gw->cfg.policy_based) {
+		p.n_local_ts = MIN(gw->cfg.n_vnet, (size_t)IKE_MAX_TS);
+		p.n_remote_ts = MIN(c->cfg.n_remote, (size_t)IKE_MAX_TS);
+		for (size_t k = 0; k < p.n_local_ts; k++)
+			p.local_ts[k] = policy_ts_of_prefix(gw->cfg.vnet[k].addr, gw->cfg.vnet[k].plen);
+		for (size_t k = 0; k < p.n_remote_ts; k++)
+			p.remote_ts[k] = policy_ts_of_prefix(c->cfg.remote[k].addr, c->cfg.remote[k].plen);
+	} else {
+		/* route-based: one any-to-any SA; narrower proposals are refused */
+		p.local_ts[0] = policy_ts_of_prefix(0, 0);
+		p.remote_ts[0] = policy_ts_of_prefix(0, 0);
+		p.n_local_ts = p.n_remote_ts = 1;
+		p.ts_require_cover = true;
+	}
 	GError *err = NULL;
 	c->tun[ins->idx].peer = ike_peer_add(ins->ike.ep, &p, &err);
 	g_assert_no_error(err);
@@ -189,9 +199,9 @@ static struct gw_connection *connection_for(const struct gateway *gw, uint32_t d
 }
 
 /* Active-standby: everything goes to the instance holding the public IP. Active-active: among
- * the instances the probes see up and whose tunnel to the destination's site is up (as far as
- * the gateway knows: a crashed instance's tunnels look up until the probes notice), the flow's
- * hash picks one. */
+ * the instances the probes see up (and, with BGP, whose tunnel to the destination's site is up
+ * as far as the gateway knows: a crashed instance's tunnels look up until the probes notice),
+ * the flow's hash picks one. */
 static void dispatch(struct sim_iface *iface, struct sim_pkt *pkt, void *ctx)
 {
 	struct gateway *gw = ctx;
@@ -204,7 +214,7 @@ static void dispatch(struct sim_iface *iface, struct sim_pkt *pkt, void *ctx)
 		struct gw_connection *c = connection_for(gw, sim_get32(ip + 16));
 		int ups[2], n = 0;
 		for (int i = 0; i < 2 && c; i++)
-			if (gw->inst[i].seen_up && c->tun[i].routable)
+			if (gw->inst[i].seen_up && (!gw->cfg.bgp || c->tun[i].routable))
 				ups[n++] = i;
 		pick = n ? ups[flow_hash(ip, pkt->len) % (uint32_t)n] : -1;
 	}
@@ -383,13 +393,19 @@ static void connection_free(struct gw_connection *c)
 	g_free(c);
 }
 
+void gateway_export_counters(const struct gateway *gw)
+{
+	for (int i = 0; i < 2; i++)
+		ike_node_export_counters(&gw->inst[i].ike, &gw->w->net.stats);
+}
+
 void gateway_free(struct gateway *gw)
 {
 	if (!gw)
 		return;
+	gateway_export_counters(gw);
 	for (int i = 0; i < 2; i++) {
 		struct gw_instance *ins = &gw->inst[i];
-		ike_node_export_counters(&ins->ike, &gw->w->net.stats);
 		ike_node_destroy(&ins->ike);
 		ipsec_node_destroy(&ins->in);
 		cap_server_destroy(&ins->cap);

@@ -52,6 +52,11 @@ struct gateway_cfg {
 	uint64_t queue_bytes;               /* per instance */
 	uint64_t tunnel_queue_bytes;        /* per tunnel core */
 	struct sim_link_params backbone;    /* instance <-> internet (rate 0: 10 Gbit/s, 1 ms) */
+	/* Active-active, VNet -> site: false (static routing, Azure's default): the site's prefixes
+	 * point at every instance the probes see up, whether or not that instance has a tunnel to
+	 * the site (a one-tunnel device loses the flows hashed to the other instance, pain point
+	 * 5); true (BGP): an instance withdraws the routes of a tunnel that is down. */
+	bool bgp;
 };
 
 struct gw_connection_cfg {
@@ -63,6 +68,10 @@ struct gw_connection_cfg {
 	bool initiate;                  /* the gateway initiates at start (default: the device) */
 	struct policy_custom policy;    /* custom IPsec/IKE policy (policy.custom false: Azure's defaults) */
 	int64_t dpd_timeout_ns;         /* 0: the gateway's */
+	/* false (route-based default): the CHILD SA is any-to-any, and a device proposing narrower
+	 * selectors gets TS_UNACCEPTABLE (pain point 3); true (UsePolicyBasedTrafficSelectors, or
+	 * a PolicyBased gateway): VNet prefixes to the site's, narrowed to what the device asks. */
+	bool policy_based_ts;
 };
 
 struct gateway;
@@ -124,6 +133,10 @@ struct gateway {
  * breaks Azure's rules (PolicyBased off Basic or active-active, active-active on Basic, ...). */
 struct gateway *gateway_new(struct world *w, const struct gateway_cfg *cfg, GError **err);
 void gateway_free(struct gateway *gw);
+
+/* Copies both instances' IKE counters into the world's registry (ike/<instance>/...); again at
+ * free. */
+void gateway_export_counters(const struct gateway *gw);
 
 /* Adds a connection to a site. NULL with err when the SKU's tunnel limit is reached or a
  * PolicyBased gateway already has its one connection. */

@@ -1,7 +1,10 @@
 /* ike_node.c: the IKE engine's callbacks on a simulated node. */
 #include "models/ike_node.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include "models/ipsec/ike_consts.h"
 
 #include "sim/log.h"
 
@@ -263,4 +266,14 @@ void ike_node_export_counters(const struct ike_node *k, struct sim_stats *st)
 	*sim_stats_counterf(st, "ike/%s/cookies_sent", k->name) = c->cookies_sent;
 	for (int d = 0; d < IKE_DROP_COUNT; d++)
 		*sim_stats_counterf(st, "ike/%s/drop_%s", k->name, ike_drop_name(d)) = c->drops[d];
+	/* error notifies by IANA name, only those that happened (TS_UNACCEPTABLE, ...) */
+	for (unsigned n = 1; n < G_N_ELEMENTS(c->notify_tx); n++) {
+		const char *nm = ike_const_name(IKE_NS_NOTIFY, n);
+		char num[8];
+		snprintf(num, sizeof num, "%u", n);
+		if (c->notify_tx[n])
+			*sim_stats_counterf(st, "ike/%s/notify_tx/%s", k->name, nm ? nm : num) = c->notify_tx[n];
+		if (c->notify_rx[n])
+			*sim_stats_counterf(st, "ike/%s/notify_rx/%s", k->name, nm ? nm : num) = c->notify_rx[n];
+	}
 }

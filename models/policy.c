@@ -240,3 +240,10 @@ void policy_apply_custom(struct ike_peer_cfg *p, const struct policy_custom *c)
 		p->child_rekey_bytes = c->child_lifetime_bytes / 10 * 9;
 	}
 }
+
+struct ike_ts4 policy_ts_of_prefix(uint32_t addr, unsigned plen)
+{
+	uint32_t mask = plen ? UINT32_MAX << (32 - plen) : 0;
+	struct ike_ts4 t = { addr & mask, (addr & mask) | ~mask, 0, 65535, 0 };
+	return t;
+}

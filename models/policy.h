@@ -48,4 +48,7 @@ int policy_pfs_group(const char *name);
  * of them). Does nothing when !c->custom. */
 void policy_apply_custom(struct ike_peer_cfg *p, const struct policy_custom *c);
 
+/* The IPv4 traffic selector of addr/plen, all ports and protocols (plen 0: 0.0.0.0/0). */
+struct ike_ts4 policy_ts_of_prefix(uint32_t addr, unsigned plen);
+
 #endif

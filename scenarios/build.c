@@ -229,6 +229,7 @@ static bool build_gateway(struct run *r, struct scn_diags *d)
 	cfg.takeover_delay_ns = g->takeover_delay_ns;
 	cfg.planned_handover_ns = g->planned_handover_ns;
 	cfg.queue_bytes = g->queue_bytes;
+	cfg.bgp = g->bgp;
 	GError *err = NULL;
 	r->gw = gateway_new(&r->w, &cfg, &err);
 	if (!r->gw) {
@@ -290,12 +291,8 @@ static bool build_site(struct run *r, guint i, struct scn_diags *d)
 	const struct scenario *s = r->s;
 	const struct scn_site *site = s->sites->pdata[i];
 	const struct scn_connection *c = connection_of_site(s, site->name);
-	if (site->traffic_selectors && site->traffic_selectors->len)
-		return unsupported(d, site->loc, "a device proposing its own traffic selectors");
 	if (c && c->ike == SCN_IKEV1)
 		return unsupported(d, c->loc, "IKEv1");
-	if (c && c->policy_based_ts)
-		return unsupported(d, c->loc, "UsePolicyBasedTrafficSelectors");
 	if (site->mss_clamp)
 		scn_diag_add(d, SCN_WARNING, site->loc, "[site.%s] mss_clamp has no effect: the flows are UDP", site->name);
 	struct device_cfg dc;
@@ -305,6 +302,7 @@ static bool build_site(struct run *r, guint i, struct scn_diags *d)
 	dc.public_ip = site->public_ip;
 	prefixes_to(site->prefixes, dc.local, DEVICE_MAX_PREFIXES, &dc.n_local);
 	prefixes_to(s->gw.vnet, dc.remote, DEVICE_MAX_PREFIXES, &dc.n_remote);
+	prefixes_to(site->traffic_selectors, dc.ts, DEVICE_MAX_PREFIXES, &dc.n_ts);
 	dc.n_tunnels = MIN((size_t)site->tunnels, (size_t)s->gw.n_public_ips);
 	dc.gateway_ip[0] = s->gw.public_ip[0];
 	dc.gateway_ip[1] = s->gw.public_ip[1];
@@ -350,6 +348,7 @@ static bool build_connection(struct run *r, const struct scn_connection *c, stru
 	cc.psk = c->psk;
 	cc.initiate = !site->initiator;
 	cc.dpd_timeout_ns = c->policy.dpd_timeout_ns;
+	cc.policy_based_ts = c->policy_based_ts;
 	if (!custom_policy(c, &cc.policy, d))
 		return false;
 	GError *err = NULL;
@@ -480,6 +479,13 @@ static void progress_event(struct sim *sim, void *ctx, uint64_t arg)
 		sim_schedule_in(sim, SIM_NS_PER_S, progress_event, p, 0);
 }
 
+void run_export_counters(const struct run *r)
+{
+	gateway_export_counters(r->gw);
+	for (guint i = 0; i < r->s->sites->len; i++)
+		device_export_counters(r->devices[i]);
+}
+
 void run_execute(struct run *r, const struct run_opts *o)
 {
 	struct progress p = { r, g_get_monotonic_time(), 0, o && o->progress && isatty(2) };
@@ -487,6 +493,7 @@ void run_execute(struct run *r, const struct run_opts *o)
 	 * simulation does not depend on where its output goes. */
 	sim_schedule_in(&r->w.sim, SIM_NS_PER_S, progress_event, &p, 0);
 	sim_run_until(&r->w.sim, r->s->duration_ns);
+	run_export_counters(r);
 	if (p.show && p.last)
 		fprintf(stderr, "\r%60s\r", "");
 }

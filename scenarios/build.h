@@ -55,6 +55,10 @@ bool run_draw(const struct run *r, const char *path, GError **err);
  * outages shaded (gnuplot; without it the .dat and .gp are still written and err says so). */
 bool run_plot(const struct run *r, const char *dir, GError **err);
 
+/* The IKE engines keep their own counters: copies them into the run's registry (idempotent;
+ * run_execute and report_evaluate call it, so the report sees them). */
+void run_export_counters(const struct run *r);
+
 /* Runs until the scenario's duration. */
 void run_execute(struct run *r, const struct run_opts *o);
 

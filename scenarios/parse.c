@@ -108,6 +108,7 @@ static const struct key_spec gateway_keys[] = {
 	K("planned_handover", V_DURATION, struct scn_gateway, planned_handover_ns),
 	K("p2s_pool", V_PREFIX, struct scn_gateway, p2s_pool),
 	K("queue", V_SIZE64, struct scn_gateway, queue_bytes),
+	K("bgp", V_BOOL, struct scn_gateway, bgp),
 	{ 0 },
 };
 
@@ -726,6 +727,11 @@ static bool parse_metric(const char *m, struct scn_expect *x, char **sugg)
 			*sugg = g_strdup_printf("tunnel.%s.up_at_end", parts[1]);
 		return false;
 	}
+	if (g_str_has_prefix(m, "counter.") && m[8]) {
+		x->kind = SCN_METRIC_COUNTER;
+		x->subject = g_strdup(m + 8);
+		return true;
+	}
 	if (n == 2 && strcmp(parts[0], "gateway") == 0) {
 		if (strcmp(parts[1], "fairness") == 0) {
 			x->kind = SCN_METRIC_GATEWAY_FAIRNESS;
@@ -735,7 +741,7 @@ static bool parse_metric(const char *m, struct scn_expect *x, char **sugg)
 			*sugg = g_strdup("gateway.fairness");
 		return false;
 	}
-	static const char *const prefixes[] = { "flow", "tunnel", "gateway", NULL };
+	static const char *const prefixes[] = { "flow", "tunnel", "gateway", "counter", NULL };
 	const char *b = n >= 2 ? scn_did_you_mean(parts[0], prefixes) : NULL;
 	if (b && n == 3 && strcmp(b, "gateway") != 0)
 		*sugg = g_strdup_printf("%s.%s.%s", b, parts[1], parts[2]);
@@ -750,7 +756,7 @@ static void parse_expect(struct parse *p, const struct ini_section *sec, const s
 	key_loc(p, sec->name, e->key, e->loc);
 	const char *s = e->value;
 	const char *m = s;
-	while (*s && (g_ascii_isalnum(*s) || *s == '_' || *s == '.' || *s == '-'))
+	while (*s && (g_ascii_isalnum(*s) || *s == '_' || *s == '.' || *s == '-' || *s == '/'))
 		s++;
 	g_autofree char *metric = g_strndup(m, (size_t)(s - m));
 	while (*s == ' ' || *s == '\t')
@@ -782,7 +788,8 @@ static void parse_expect(struct parse *p, const struct ini_section *sec, const s
 	g_autofree char *sugg = NULL;
 	if (!parse_metric(metric, x, &sugg)) {
 		static const char exp_metric[] =
-			"a metric flow.NAME.outage, flow.NAME.throughput, flow.NAME.loss, tunnel.NAME.up_at_end or gateway.fairness";
+			"a metric flow.NAME.outage, flow.NAME.throughput, flow.NAME.loss, tunnel.NAME.up_at_end, gateway.fairness "
+			"or counter.NAME";
 		if (sugg)
 			scn_diag_add(p->d, SCN_ERROR, e->loc, "[%s] %s: expected %s, found '%s' (did you mean '%s'?)", sec->name,
 				     e->key, exp_metric, metric, sugg);
@@ -829,6 +836,10 @@ static void parse_expect(struct parse *p, const struct ini_section *sec, const s
 		if (r == UNITS_OK && x->value > 1)
 			r = UNITS_OVERFLOW;
 		what = "a number from 0 to 1";
+		break;
+	case SCN_METRIC_COUNTER:
+		r = units_number(s, &x->value);
+		what = "a count";
 		break;
 	}
 	if (r != UNITS_OK) {

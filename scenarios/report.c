@@ -36,6 +36,10 @@ static double metric(const struct run *r, const struct scn_expect *e)
 		return run_connection_up(r, e->subject) ? 1.0 : 0.0;
 	case SCN_METRIC_GATEWAY_FAIRNESS:
 		return run_fairness(r);
+	case SCN_METRIC_COUNTER: {
+		const uint64_t *c = g_hash_table_lookup(r->w.net.stats.counters, e->subject);
+		return c ? (double)*c : NAN; /* a name no model made: the expectation fails */
+	}
 	}
 	return NAN;
 }
@@ -62,6 +66,7 @@ static bool compare(double a, enum scn_cmp c, double b)
 unsigned report_evaluate(const struct run *r, struct verdict *v)
 {
 	unsigned failed = 0;
+	run_export_counters(r);
 	for (guint i = 0; i < r->s->expects->len; i++) {
 		const struct scn_expect *e = r->s->expects->pdata[i];
 		v[i].e = e;
@@ -85,6 +90,8 @@ char *report_format_metric(enum scn_metric kind, double value)
 		return g_strdup(value != 0 ? "true" : "false");
 	case SCN_METRIC_GATEWAY_FAIRNESS:
 		return g_strdup_printf("%.4f", value);
+	case SCN_METRIC_COUNTER:
+		return isnan(value) ? g_strdup("no such counter") : g_strdup_printf("%.0f", value);
 	}
 	return g_strdup("?");
 }

@@ -71,6 +71,8 @@ struct scn_gateway {
 	bool p2s;                /* true when p2s_pool is given (default: no P2S) */
 	struct scn_prefix p2s_pool;
 	uint64_t queue_bytes;    /* the instance's processing queue; default 2 MB (2 MiB) */
+	bool bgp;                /* active-active VNet routing follows tunnels (BGP); default false:
+				  * static routes to every healthy instance */
 };
 
 /* An on-prem device model preset: retransmission schedule, DPD and reconnect behaviour after
@@ -177,13 +179,15 @@ enum scn_cmp { SCN_LT, SCN_LE, SCN_GT, SCN_GE, SCN_EQ, SCN_NE };
  *   flow.<flow>.throughput    mean received rate over the flow's life, bit/s
  *   flow.<flow>.loss          lost / sent packets, fraction
  *   tunnel.<connection>.up_at_end  1 when the connection has a tunnel up at the end, else 0
- *   gateway.fairness          Jain's index over the flows' throughputs, 0..1 */
+ *   gateway.fairness          Jain's index over the flows' throughputs, 0..1
+ *   counter.<name>            a counter of the run's registry at the end (report.json "counters") */
 enum scn_metric {
 	SCN_METRIC_FLOW_OUTAGE,
 	SCN_METRIC_FLOW_THROUGHPUT,
 	SCN_METRIC_FLOW_LOSS,
 	SCN_METRIC_TUNNEL_UP_AT_END,
 	SCN_METRIC_GATEWAY_FAIRNESS,
+	SCN_METRIC_COUNTER,
 };
 
 /* An expectation over the report: "<metric> <op> <value>", e.g. "flow.web.outage <= 3min" or
@@ -193,7 +197,7 @@ struct scn_expect {
 	char *name;
 	char *metric;            /* as written: "flow.web.outage" */
 	enum scn_metric kind;
-	char *subject;           /* the flow or connection name; NULL for gateway.* */
+	char *subject;           /* the flow or connection name, the counter's name; NULL for gateway.* */
 	enum scn_cmp cmp;
 	double value;            /* in the metric's base unit (ns, bit/s, bytes, fraction, 0/1) */
 	char *text;              /* the value as written, for the report */

@@ -465,7 +465,7 @@ static const struct bad_case bad_cases[] = {
 	  "bad-expect-syntax.ini:22: error: [expect] short: expected 'METRIC OP VALUE' like 'flow.web.outage <= 30 s' (OP: <, <=, >, >=, ==, !=), found 'flow.app.outage about 3 min'",
 	  NULL },
 	{ "bad-expect-metric.ini",
-	  "bad-expect-metric.ini:22: error: [expect] short: expected a metric flow.NAME.outage, flow.NAME.throughput, flow.NAME.loss, tunnel.NAME.up_at_end or gateway.fairness, found 'flow.app.outgae' (did you mean 'flow.app.outage'?)",
+	  "bad-expect-metric.ini:22: error: [expect] short: expected a metric flow.NAME.outage, flow.NAME.throughput, flow.NAME.loss, tunnel.NAME.up_at_end, gateway.fairness or counter.NAME, found 'flow.app.outgae' (did you mean 'flow.app.outage'?)",
 	  NULL },
 	{ "bad-expect-value.ini",
 	  "bad-expect-value.ini:22: error: [expect] fast: flow.app.throughput: expected a rate (bps, kbps, Mbps, Gbps), found '3 s' (unknown unit)",

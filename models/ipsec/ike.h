@@ -90,6 +90,16 @@ enum ike_auth_mode {
 				* SHA-256); the peer's certificate must chain to ca_der */
 };
 
+/* IKEv1 has no in-place rekey of the ISAKMP SA (RFC 2409); how a phase-1 rekey is done. */
+enum ike1_p1_rekey {
+	/* strongSwan-like (default): a new Main Mode while the old ISAKMP SA lives; its quick-mode
+	 * SAs move to the new one without child events, then the old one is deleted */
+	IKE1_P1_REKEY_MAKE_BEFORE_BREAK = 0,
+	/* Azure-like: DELETE for every quick-mode SA and the ISAKMP SA, then Main Mode and Quick
+	 * Mode anew: traffic has a gap as long as those exchanges (RTTs, retransmissions) */
+	IKE1_P1_REKEY_BREAK_BEFORE_MAKE = 1,
+};
+
 /* A peer: what this endpoint negotiates with one remote node. A responder picks the peer whose
  * local address matches the datagram's destination and whose remote address matches its source
  * (remote.ip 0 accepts any, as P2S gateways do); IDs are checked in IKE_AUTH. */
@@ -123,13 +133,29 @@ struct ike_peer_cfg {
 	int64_t rekey_jitter_ns;      /* rekey times are shortened by a random 0..jitter */
 	struct ike_retransmit_cfg retransmit; /* timeout_ns 0: strongSwan preset */
 	bool force_encap;	      /* fake the NAT_DETECTION_SOURCE_IP hash (strongSwan encap=yes) */
+	bool ts_require_cover;	      /* responder: a CHILD SA's proposed selectors must contain
+				       * local_ts/remote_ts whole, else TS_UNACCEPTABLE (a
+				       * route-based VTI that only does any-to-any; no narrowing) */
 	bool request_vip;	      /* initiator: ask for INTERNAL_IP4_ADDRESS */
 	uint32_t pool_start;	      /* responder: assign virtual IPs from here (0: no pool) */
 	uint32_t pool_size;
 	bool childless;		      /* initiator: no ESP proposals in IKE_AUTH (tests) */
 	size_t fragment_mtu;	      /* RFC 7383: offer fragmentation and split encrypted messages
 				       * whose IPv4 datagram would exceed this (0: never; >= 256) */
+	/* IKEv1 (RFC 2409 Main Mode + Quick Mode, PSK only): ike_version 1 instead of 2 (0 means
+	 * 2). The same fields apply: ike[] are the phase-1 proposals (encr AES-CBC or 3DES, prf
+	 * names the hash: HMAC-SHA1 -> SHA, HMAC-SHA2-256 -> SHA2-256; integ is ignored), esp[] the
+	 * quick-mode ones (dh: PFS group, KE in quick mode), ike_lifetime_ns the proposed ISAKMP SA
+	 * lifetime, local_ts[0]/remote_ts[0] the IDci/IDcr, dpd_interval_ns RFC 3706 DPD. */
+	uint8_t ike_version;
+	uint8_t ike1_p1_rekey;	      /* enum ike1_p1_rekey */
 };
+
+/* Azure's default IKEv1 proposals (azure-facts §4): phase 1 AES256/SHA1, AES256/SHA256,
+ * AES128/SHA1, AES128/SHA256, 3DES/SHA1, 3DES/SHA256 with DH group 2; quick mode GCM-AES256,
+ * AES256/SHA1, AES256/SHA256, AES128/SHA1 without PFS (the 3DES ESP offers are left out: esp.h has
+ * no 3DES). Replaces cfg's ike[] and esp[]. */
+void ike1_azure_proposals(struct ike_peer_cfg *cfg);
 
 /* The endpoint's own settings. */
 struct ike_endpoint_cfg {
@@ -218,6 +244,14 @@ struct ike_counters {
 	uint64_t frags_tx, frags_rx, reassembled; /* RFC 7383 fragments sent and received, messages
 						   * reassembled */
 	uint64_t notify_tx[64], notify_rx[64]; /* error notifies by type (< 64) */
+	/* IKEv1: messages by exchange (0 Main Mode, 1 Quick Mode, 2 Informational); drops */
+	uint64_t v1_rx[3], v1_tx[3];
+	uint64_t v1_parse_drops[16];   /* by ISAKMP parse verdict (ike1_internal.h) */
+	uint64_t v1_decrypt_failed;    /* encrypted message that did not decrypt to a valid chain
+					* (a wrong PSK shows up here) */
+	uint64_t v1_bad_hash;	       /* HASH_I/HASH_R/HASH(1..3) mismatch */
+	uint64_t v1_quick_modes;       /* quick modes completed */
+	uint64_t v1_dpd_acks;	       /* R-U-THERE-ACKs received */
 };
 
 struct ike_endpoint;
@@ -249,7 +283,7 @@ void ike_endpoint_free(struct ike_endpoint *ep);
 /* Adds a peer; returns its index, or -1 with err set when the configuration is invalid. */
 int ike_peer_add(struct ike_endpoint *ep, const struct ike_peer_cfg *cfg, GError **err);
 
-/* Starts IKE_SA_INIT with peer `peer`; returns the new SA's id, or 0 when the peer has no remote
+/* Starts IKE_SA_INIT (IKEv1: Main Mode) with peer `peer`; returns the new SA's id, or 0 when the peer has no remote
  * address to initiate to (a responder-only configuration). */
 uint64_t ike_initiate(struct ike_endpoint *ep, int peer, int64_t now);
 
@@ -297,6 +331,11 @@ uint16_t ike_sa_error_notify(const struct ike_endpoint *ep, uint64_t sa_id);
 size_t ike_sa_children(const struct ike_endpoint *ep, uint64_t sa_id, struct ike_child_info *out, size_t max);
 /* The Wireshark ikev2_decryption_table row of the SA (g_free), or NULL before keys exist. */
 char *ike_sa_wireshark_row(const struct ike_endpoint *ep, uint64_t sa_id);
+/* IKEv1 SAs: the Wireshark ikev1_decryption_table row ("<initiator cookie>,<encryption key>",
+ * hex; g_free), NULL for IKEv2 SAs (ike_sa_wireshark_row is NULL for IKEv1 SAs) or before keys. */
+char *ike_sa_wireshark_ikev1_row(const struct ike_endpoint *ep, uint64_t sa_id);
+/* 1 or 2; 0 when there is no such SA. */
+uint8_t ike_sa_ike_version(const struct ike_endpoint *ep, uint64_t sa_id);
 /* The virtual IP the SA obtained (initiator) or assigned (responder), 0 if none. */
 uint32_t ike_sa_vip(const struct ike_endpoint *ep, uint64_t sa_id);
 

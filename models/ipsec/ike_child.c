@@ -497,8 +497,7 @@ void ike_create_child_request_in(struct ike_sa *sa, const struct ike_payload_lis
 		nr_ts = sa->initiator ? ike_ts_narrow(&in->pl[itsr].u.ts, &v, 1, tsr)
 				      : ike_ts_narrow(&in->pl[itsr].u.ts, cfg->local_ts, cfg->n_local_ts, tsr);
 	} else {
-		ni_ts = ike_ts_narrow(&in->pl[itsi].u.ts, cfg->remote_ts, cfg->n_remote_ts, tsi);
-		nr_ts = ike_ts_narrow(&in->pl[itsr].u.ts, cfg->local_ts, cfg->n_local_ts, tsr);
+		ike_ts_respond(cfg, &in->pl[itsi].u.ts, &in->pl[itsr].u.ts, NULL, tsi, &ni_ts, tsr, &nr_ts);
 	}
 	if (!ni_ts || !nr_ts) {
 		ike_send_error_response(sa, IKE_EXCH_CREATE_CHILD_SA, IKE_N_TS_UNACCEPTABLE, NULL, 0);

@@ -242,14 +242,9 @@ void ike_auth_request_in(struct ike_sa *sa, const struct ike_payload_list *in, i
 		} else if (!ike_select_esp(&in->pl[isa].u.sa, cfg->esp, cfg->n_esp, false, &prop, &num, &spi_out)) {
 			child_err = IKE_N_NO_PROPOSAL_CHOSEN;
 		} else {
-			if (sa->vip) {
-				struct ike_ts4 v = { sa->vip, sa->vip, 0, 65535, 0 };
-				ni = ike_ts_narrow(&in->pl[itsi].u.ts, &v, 1, tsi);
-			} else {
-				ni = ike_ts_narrow(&in->pl[itsi].u.ts, cfg->remote_ts, cfg->n_remote_ts, tsi);
-			}
-			nr = ike_ts_narrow(&in->pl[itsr].u.ts, cfg->local_ts, cfg->n_local_ts, tsr);
-			if (!ni || !nr)
+			struct ike_ts4 v = { sa->vip, sa->vip, 0, 65535, 0 };
+			if (!ike_ts_respond(cfg, &in->pl[itsi].u.ts, &in->pl[itsr].u.ts, sa->vip ? &v : NULL, tsi, &ni, tsr,
+					    &nr))
 				child_err = IKE_N_TS_UNACCEPTABLE;
 		}
 	}

@@ -230,6 +230,35 @@ size_t ike_ts_narrow(const struct ike_pl_ts *theirs, const struct ike_ts4 *ours,
 	return n;
 }
 
+bool ike_ts_covers(const struct ike_pl_ts *theirs, const struct ike_ts4 *ours, size_t n_ours)
+{
+	struct ike_ts4 t[IKE_MAX_TS];
+	size_t nt = ike_ts_read(theirs, t);
+	for (size_t k = 0; k < n_ours; k++) {
+		const struct ike_ts4 *b = &ours[k];
+		bool inside = false;
+		for (size_t i = 0; i < nt && !inside; i++) {
+			const struct ike_ts4 *a = &t[i];
+			inside = (!a->proto || a->proto == b->proto) && a->start <= b->start && b->end <= a->end &&
+				 a->start_port <= b->start_port && b->end_port <= a->end_port;
+		}
+		if (!inside)
+			return false;
+	}
+	return true;
+}
+
+bool ike_ts_respond(const struct ike_peer_cfg *cfg, const struct ike_pl_ts *their_i, const struct ike_pl_ts *their_r,
+		    const struct ike_ts4 *vip, struct ike_ts4 *tsi, size_t *ni, struct ike_ts4 *tsr, size_t *nr)
+{
+	*ni = vip ? ike_ts_narrow(their_i, vip, 1, tsi) : ike_ts_narrow(their_i, cfg->remote_ts, cfg->n_remote_ts, tsi);
+	*nr = ike_ts_narrow(their_r, cfg->local_ts, cfg->n_local_ts, tsr);
+	if (cfg->ts_require_cover && !vip &&
+	    (!ike_ts_covers(their_i, cfg->remote_ts, cfg->n_remote_ts) || !ike_ts_covers(their_r, cfg->local_ts, cfg->n_local_ts)))
+		*ni = *nr = 0;
+	return *ni && *nr;
+}
+
 bool ike_build_ts4(struct ike_builder *b, uint8_t type, const struct ike_ts4 *ts, size_t n)
 {
 	struct ike_ts t[IKE_MAX_TS];

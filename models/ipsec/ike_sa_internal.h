@@ -174,6 +174,7 @@ struct ike_sa {
 	uint16_t child_ke_group;  /* PFS group after INVALID_KE_PAYLOAD (0: configured) */
 	uint16_t rekey_ke_group;  /* IKE rekey group after INVALID_KE_PAYLOAD */
 	unsigned child_ke_rounds, rekey_ke_rounds;
+	struct ike1_sa *v1; /* IKEv1 state (ike1_*.c); NULL for an IKEv2 SA */
 };
 
 struct ike_endpoint {
@@ -280,6 +281,14 @@ bool ike_select_esp(const struct ike_pl_sa *sa, const struct ike_esp_proposal *o
  * IKE_MAX_TS. Returns the count. */
 size_t ike_ts_narrow(const struct ike_pl_ts *theirs, const struct ike_ts4 *ours, size_t n_ours,
 		     struct ike_ts4 *out);
+/* True when every one of ours lies inside one of theirs (ports and protocol included): the
+ * peer proposed at least what we are configured for, so no narrowing is needed. */
+bool ike_ts_covers(const struct ike_pl_ts *theirs, const struct ike_ts4 *ours, size_t n_ours);
+/* The responder's selector choice for a CHILD SA: ike_ts_narrow of both lists, except that a
+ * peer with ts_require_cover gets nothing (0 selectors: TS_UNACCEPTABLE) unless the proposal
+ * covers its configured selectors whole. */
+bool ike_ts_respond(const struct ike_peer_cfg *cfg, const struct ike_pl_ts *their_i, const struct ike_pl_ts *their_r,
+		    const struct ike_ts4 *vip, struct ike_ts4 *tsi, size_t *ni, struct ike_ts4 *tsr, size_t *nr);
 bool ike_build_ts4(struct ike_builder *b, uint8_t type, const struct ike_ts4 *ts, size_t n);
 size_t ike_ts_read(const struct ike_pl_ts *pl, struct ike_ts4 *out);
 void ike_esp_xf(const struct ike_esp_proposal *p, struct ike_transforms *xf);
@@ -332,5 +341,17 @@ void ike_rekey_response_in(struct ike_sa *sa, const struct ike_payload_list *in,
 void ike_info_start(struct ike_sa *sa, enum ike_task task, uint32_t spi, int64_t now);
 void ike_info_request_in(struct ike_sa *sa, const struct ike_payload_list *in, int64_t now);
 void ike_info_response_in(struct ike_sa *sa, const struct ike_payload_list *in, int64_t now);
+
+/* ---- ike1_*.c: IKEv1 (RFC 2409), for SAs whose v1 is set and peers with ike_version 1 ---- */
+struct ike1_sa;
+bool ike1_peer_check(const struct ike_peer_cfg *cfg, GError **err);
+uint64_t ike1_initiate(struct ike_endpoint *ep, int peer, int64_t now);
+/* A datagram whose ISAKMP version byte says 1.x (the non-ESP marker already stripped). */
+void ike1_input(struct ike_endpoint *ep, const struct ike_dgram *d, const uint8_t *msg, size_t len, int64_t now);
+void ike1_timer(struct ike_sa *sa, int64_t now);
+int64_t ike1_deadline(const struct ike_sa *sa);
+void ike1_task_next(struct ike_sa *sa, int64_t now);
+void ike1_sa_free(struct ike1_sa *v);
+char *ike1_sa_wireshark_row(const struct ike_sa *sa);
 
 #endif
