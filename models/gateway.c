@@ -183,6 +183,14 @@ static uint32_t flow_hash(const uint8_t *ip, uint32_t len)
 	if (ip[9] == 17 || ip[9] == 6)
 		for (uint32_t i = ihl; i < ihl + 4 && i < len; i++) /* ports */
 			h = (h ^ ip[i]) * 16777619u;
+	/* FNV's low bits are weak (odd multiplier: bit 0 is the parity of the input's bit 0s, so
+	 * ports 10000/20000 and 10001/20001 collide mod 2): mix before the modulo (murmur3's
+	 * finaliser) */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	h ^= h >> 16;
 	return h;
 }
 

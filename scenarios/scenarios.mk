@@ -12,4 +12,9 @@ SCENARIO_LIBS = scenarios/libscenario.a $(MODELS_LIBS) $(GLIB_LIBS)
 
 # The example scenarios (they parse and validate cleanly; tests/test_scenario checks them).
 SCENARIO_EXAMPLES = scenarios/s2s-ikev2.ini scenarios/active-active-failover.ini scenarios/multisite-vpngw2.ini
-EXTRA_DIST += $(SCENARIO_EXAMPLES) fuzz/fuzz_scenario.c
+# The whole library (tests/test_scenarios.sh runs every one with its expectations).
+SCENARIO_LIBRARY = $(SCENARIO_EXAMPLES) scenarios/active-standby-unplanned.ini \
+	scenarios/active-standby-planned.ini scenarios/dpd-too-long.ini scenarios/mtu-black-hole.ini \
+	scenarios/p2s-200.ini scenarios/s2s-p2s.ini scenarios/ts-mismatch.ini scenarios/aa-single-tunnel.ini \
+	scenarios/pfs-lifetime-mismatch.ini
+EXTRA_DIST += $(SCENARIO_LIBRARY) fuzz/fuzz_scenario.c
