@@ -322,6 +322,18 @@ void sim_node_add_tap(struct sim_node *n, sim_tap_fn fn, void *ctx)
 	g_array_append_val(n->taps, t);
 }
 
+bool sim_node_remove_tap(struct sim_node *n, sim_tap_fn fn, void *ctx)
+{
+	for (guint i = 0; i < n->taps->len; i++) {
+		const struct sim_tap *t = &g_array_index(n->taps, struct sim_tap, i);
+		if (t->fn == fn && t->ctx == ctx) {
+			g_array_remove_index(n->taps, i);
+			return true;
+		}
+	}
+	return false;
+}
+
 void sim_node_count_drop(struct sim_node *n, enum sim_drop d)
 {
 	g_assert(d > SIM_OK && d < SIM_DROP_COUNT);

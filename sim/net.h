@@ -238,6 +238,10 @@ void sim_node_set_udp_handler(struct sim_node *n, uint16_t port, sim_rx_fn fn, v
  * what a link then drops was still sent. */
 void sim_node_add_tap(struct sim_node *n, sim_tap_fn fn, void *ctx);
 
+/* Removes the tap (fn, ctx) added with sim_node_add_tap (e.g. by a model freed before the net);
+ * false when there is none. Not from inside a tap callback of the same node. */
+bool sim_node_remove_tap(struct sim_node *n, sim_tap_fn fn, void *ctx);
+
 /* ---- sending and receiving ---- */
 
 /* Routes the IPv4 packet pkt (data at its header, already complete with checksum) and sends it
