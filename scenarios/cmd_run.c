@@ -1,11 +1,18 @@
-/* cmd_run.c: `vpnsim run`: parse, validate, build, run, report, verdict. */
+/* cmd_run.c: `vpnsim run`: parse, validate, build, run, report, verdict. While the run goes, it
+ * keeps the history that the report's pictures need (tunnel, instance and path states over time,
+ * each instance's processor utilisation), and afterwards draws the topology before and after
+ * each fault, the tunnel-state and utilisation plots, DIR/timeline.csv and DIR/report.html. */
 #include "scenarios/cmd.h"
 
 #include "scenarios/parse.h"
 #include "scenarios/report.h"
 #include "scenarios/validate.h"
+#include "viz/html.h"
+#include "viz/plot.h"
+#include "viz/topology.h"
 
 #include <errno.h>
+#include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,22 +21,555 @@ static const char usage[] =
 	"usage: vpnsim run FILE [--out DIR] [--seed N] [--set section.key=value ...] [--pcap] [--quiet]\n"
 	"  Runs a scenario and checks its expectations. Exit status: 0 all hold, 1 one failed,\n"
 	"  2 the scenario or the command line is wrong.\n"
-	"  --out DIR    where report.json, series.csv and topology.svg go (default: out/<name>)\n"
+	"  --out DIR    where report.html, report.json, series.csv, timeline.csv, the plots and the\n"
+	"               diagrams go (default: out/<name>)\n"
 	"  --seed N     overrides the scenario's seed\n"
 	"  --set S.K=V  overrides a value, repeatable\n"
 	"  --pcap       also write DIR/capture.pcap (the sites' internet paths) and DIR/wireshark/,\n"
 	"               the key tables with which tshark decrypts every IKE and ESP packet\n"
 	"  --quiet      print only the verdict line\n";
 
-struct run_args {
-	const char *file, *out;
-	bool pcap, quiet, seed_set;
-	uint64_t seed;
-	GPtrArray *sets;
+/* ---- the run's history ---- */
+
+/* A sampling event every STEP_NS (and at every fault's time) reads the states: tunnels change at
+ * the exact time the gateway records (last_change), instances and paths at the sample that saw
+ * them change (a fault's own changes are exact, a takeover is placed within 10 ms). */
+#define STEP_NS (10 * SIM_NS_PER_S / 1000)
+
+struct change {
+	sim_time t;
+	int state; /* enum viz_tunnel_state, enum viz_instance_state, 1/0 for a path, a count for P2S */
 };
 
+/* One thing whose state is followed. */
+struct lane {
+	char *label;
+	guint conn;     /* tunnel lanes: index in gw->conns */
+	int k;          /* tunnel lanes: the instance, or -1 for either (active-standby) */
+	guint index;    /* path lanes: site index; P2S lanes: group index */
+	GArray *changes; /* struct change; [0] is the state before anything ran, at time 0 */
+};
+
+struct history {
+	const struct run *r;
+	GPtrArray *tunnels;  /* struct lane * */
+	struct lane inst[2];
+	GPtrArray *paths;    /* struct lane *, one per site path */
+	GPtrArray *p2s;      /* struct lane *, connected clients per group */
+	sim_time bin_ns;     /* plot bins: utilisation and tunnel states */
+	GArray *busy[2];     /* uint64_t busy_ns of each instance at every bin boundary */
+};
+
+static struct lane *lane_new(char *label)
+{
+	struct lane *l = g_new0(struct lane, 1);
+	l->label = label;
+	l->changes = g_array_new(FALSE, FALSE, sizeof(struct change));
+	return l;
+}
+
+static void lane_free(void *p)
+{
+	struct lane *l = p;
+	g_free(l->label);
+	g_array_free(l->changes, TRUE);
+	g_free(l);
+}
+
+static int lane_last(const struct lane *l)
+{
+	return g_array_index(l->changes, struct change, l->changes->len - 1).state;
+}
+
+static void lane_note(struct lane *l, sim_time t, int state)
+{
+	if (l->changes->len > 0 && lane_last(l) == state)
+		return;
+	if (l->changes->len > 0) /* never before the previous change */
+		t = MAX(t, g_array_index(l->changes, struct change, l->changes->len - 1).t);
+	struct change c = { t, state };
+	g_array_append_val(l->changes, c);
+}
+
+/* The state at time t (changes at t included). */
+static int lane_at(const struct lane *l, sim_time t)
+{
+	int s = g_array_index(l->changes, struct change, 0).state;
+	for (guint i = 1; i < l->changes->len; i++) {
+		const struct change *c = &g_array_index(l->changes, struct change, i);
+		if (c->t > t)
+			break;
+		s = c->state;
+	}
+	return s;
+}
+
+/* The worst state over [from, to): DOWN when it was down at any moment of it. */
+static int lane_worst(const struct lane *l, sim_time from, sim_time to)
+{
+	int s = lane_at(l, from);
+	for (guint i = 1; i < l->changes->len && s != VIZ_TUNNEL_DOWN; i++) {
+		const struct change *c = &g_array_index(l->changes, struct change, i);
+		if (c->t > from && c->t < to && c->state == VIZ_TUNNEL_DOWN)
+			s = VIZ_TUNNEL_DOWN;
+	}
+	return s;
+}
+
+static int tunnel_state(const struct gateway *gw, const struct lane *l, sim_time *changed)
+{
+	const struct gw_connection *c = gw->conns->pdata[l->conn];
+	if (l->k >= 0) {
+		*changed = c->tun[l->k].last_change;
+		return c->tun[l->k].up ? VIZ_TUNNEL_UP : VIZ_TUNNEL_DOWN;
+	}
+	bool up = c->tun[0].up || c->tun[1].up;
+	*changed = MAX(c->tun[0].last_change, c->tun[1].last_change);
+	return up ? VIZ_TUNNEL_UP : VIZ_TUNNEL_DOWN;
+}
+
+static int instance_state(const struct gateway *gw, int i)
+{
+	if (!gw->inst[i].alive)
+		return VIZ_INSTANCE_DOWN;
+	return gw->cfg.active_active || gw->active == i ? VIZ_INSTANCE_ACTIVE : VIZ_INSTANCE_STANDBY;
+}
+
+static void history_init(struct history *h, const struct run *r)
+{
+	const struct gateway *gw = r->gw;
+	const struct scenario *s = r->s;
+	memset(h, 0, sizeof *h);
+	h->r = r;
+	h->tunnels = g_ptr_array_new_with_free_func(lane_free);
+	for (guint c = 0; c < gw->conns->len; c++) {
+		const struct gw_connection *conn = gw->conns->pdata[c];
+		const struct scn_connection *sc = scenario_connection(s, conn->name);
+		unsigned n = sc ? viz_connection_tunnels(s, sc) : 1;
+		if (!gw->cfg.active_active || n == 0)
+			n = 1;
+		for (unsigned k = 0; k < n; k++) {
+			struct lane *l = lane_new(gw->cfg.active_active ? g_strdup_printf("%s:%u", conn->name, k)
+									 : g_strdup(conn->name));
+			l->conn = c;
+			l->k = gw->cfg.active_active ? (int)k : -1;
+			g_ptr_array_add(h->tunnels, l);
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		h->inst[i].label = g_strdup_printf("%d", i);
+		h->inst[i].changes = g_array_new(FALSE, FALSE, sizeof(struct change));
+		h->busy[i] = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+	}
+	h->paths = g_ptr_array_new_with_free_func(lane_free);
+	for (guint p = 0; p < s->paths->len; p++) {
+		const struct scn_path *sp = s->paths->pdata[p];
+		for (guint i = 0; i < s->sites->len; i++) {
+			const struct scn_site *site = s->sites->pdata[i];
+			if (g_str_has_prefix(sp->from, "site:") && strcmp(sp->from + 5, site->name) == 0) {
+				struct lane *l = lane_new(g_strdup(sp->name));
+				l->index = i;
+				g_ptr_array_add(h->paths, l);
+			}
+		}
+	}
+	h->p2s = g_ptr_array_new_with_free_func(lane_free);
+	for (guint g = 0; g < s->p2s_groups->len; g++) {
+		struct lane *l = lane_new(g_strdup(((const struct scn_p2s_group *)s->p2s_groups->pdata[g])->name));
+		l->index = g;
+		g_ptr_array_add(h->p2s, l);
+	}
+	/* about 600 bins over the run, a multiple of 100 ms */
+	sim_time tenth = SIM_NS_PER_S / 10;
+	h->bin_ns = MAX(tenth, (s->duration_ns / 600 + tenth - 1) / tenth * tenth);
+}
+
+static void history_destroy(struct history *h)
+{
+	g_ptr_array_free(h->tunnels, TRUE);
+	g_ptr_array_free(h->paths, TRUE);
+	g_ptr_array_free(h->p2s, TRUE);
+	for (int i = 0; i < 2; i++) {
+		g_free(h->inst[i].label);
+		g_array_free(h->inst[i].changes, TRUE);
+		g_array_free(h->busy[i], TRUE);
+	}
+}
+
+/* Reads the states at the current time; P2S groups (a walk over every client) only when
+ * slow is set. */
+static void history_sample(struct history *h, bool slow)
+{
+	const struct run *r = h->r;
+	sim_time now = sim_now(&r->w.sim);
+	for (guint i = 0; i < h->tunnels->len; i++) {
+		struct lane *l = h->tunnels->pdata[i];
+		sim_time changed = now;
+		int st = tunnel_state(r->gw, l, &changed);
+		lane_note(l, changed <= now ? changed : now, st);
+	}
+	for (int i = 0; i < 2; i++)
+		lane_note(&h->inst[i], now, instance_state(r->gw, i));
+	for (guint i = 0; i < h->paths->len; i++) {
+		struct lane *l = h->paths->pdata[i];
+		lane_note(l, now, sim_link_is_up(r->site_paths[l->index]) ? 1 : 0);
+	}
+	if (slow)
+		for (guint i = 0; i < h->p2s->len; i++) {
+			struct lane *l = h->p2s->pdata[i];
+			lane_note(l, now, (int)p2s_group_up(r->groups[l->index]));
+		}
+}
+
+static void note_busy(struct history *h)
+{
+	for (int i = 0; i < 2; i++) {
+		uint64_t b = *h->r->gw->inst[i].cap.c_busy_ns;
+		g_array_append_val(h->busy[i], b);
+	}
+}
+
+/* The next instant to sample after now: the next step, or a fault's time when that comes first. */
+static sim_time next_sample(const struct history *h, sim_time now)
+{
+	const struct scenario *s = h->r->s;
+	sim_time next = (now / STEP_NS + 1) * STEP_NS;
+	for (guint i = 0; i < s->faults->len; i++) {
+		sim_time at = ((const struct scn_fault *)s->faults->pdata[i])->at_ns;
+		if (at > now && at < next)
+			next = at;
+	}
+	return MIN(next, s->duration_ns);
+}
+
+static void sample_event(struct sim *sim, void *ctx, uint64_t arg)
+{
+	(void)arg;
+	struct history *h = ctx;
+	sim_time now = sim_now(sim), end = h->r->s->duration_ns;
+	bool bin_end = now % h->bin_ns == 0 || now == end;
+	history_sample(h, bin_end || now % STEP_NS != 0);
+	if (bin_end && now > 0)
+		note_busy(h);
+	if (now < end)
+		sim_schedule_at(sim, next_sample(h, now), sample_event, h, 0);
+}
+
+/* Runs r with a sampling event every STEP_NS and at every fault's time (scheduled after the
+ * scenario's own events, so it sees the state once those of its instant have run). The sampler
+ * only reads state: the run is the same as without it, with one event more per step. */
+static void run_with_history(struct run *r, struct history *h, const struct run_opts *o)
+{
+	history_sample(h, true);
+	note_busy(h);
+	sim_schedule_at(&r->w.sim, next_sample(h, 0), sample_event, h, 0);
+	run_execute(r, o);
+}
+
+/* ---- what the history draws ---- */
+
+static void fill_marks(const struct scenario *s, struct viz_mark *marks)
+{
+	for (guint i = 0; i < s->faults->len; i++) {
+		const struct scn_fault *f = s->faults->pdata[i];
+		marks[i].at_ns = f->at_ns;
+		marks[i].label = f->name;
+	}
+}
+
+static struct sim_series *series_new(const char *name, sim_time bin_ns)
+{
+	struct sim_series *se = g_new0(struct sim_series, 1);
+	se->name = g_strdup(name);
+	se->bin_ns = bin_ns;
+	se->bins = g_array_new(FALSE, TRUE, sizeof(double));
+	return se;
+}
+
+static void series_free(void *p)
+{
+	struct sim_series *se = p;
+	g_free(se->name);
+	g_array_free(se->bins, TRUE);
+	g_free(se);
+}
+
+/* DIR/tunnels.*: one lane per tunnel, DOWN in a bin when it was down at any moment of it. */
+static bool plot_tunnels(const struct history *h, const char *dir, GError **err)
+{
+	const struct scenario *s = h->r->s;
+	guint n = h->tunnels->len;
+	if (n == 0)
+		return true;
+	g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func(series_free);
+	struct viz_series *lanes = g_new0(struct viz_series, n);
+	size_t bins = (size_t)((s->duration_ns + h->bin_ns - 1) / h->bin_ns);
+	for (guint i = 0; i < n; i++) {
+		const struct lane *l = h->tunnels->pdata[i];
+		struct sim_series *se = series_new(l->label, h->bin_ns);
+		for (size_t b = 0; b < bins; b++) {
+			double v = lane_worst(l, (sim_time)b * h->bin_ns, (sim_time)(b + 1) * h->bin_ns);
+			g_array_append_val(se->bins, v);
+		}
+		g_ptr_array_add(keep, se);
+		lanes[i] = (struct viz_series){ l->label, se, 1.0 };
+	}
+	struct viz_mark *marks = g_new0(struct viz_mark, s->faults->len + 1);
+	fill_marks(s, marks);
+	g_autofree char *title = g_strdup_printf("%s: tunnel states (a lane per tunnel; faults dashed)", s->name);
+	bool ok = viz_plot_states(dir, "tunnels", title, lanes, n, marks, s->faults->len, NULL, 0, err);
+	g_free(lanes);
+	g_free(marks);
+	return ok;
+}
+
+/* DIR/utilisation.*: each instance's processor busy time per bin, in %. */
+static bool plot_utilisation(const struct history *h, const char *dir, GError **err)
+{
+	const struct scenario *s = h->r->s;
+	struct sim_series *se[2];
+	struct viz_series series[2];
+	char *labels[2];
+	for (int i = 0; i < 2; i++) {
+		labels[i] = g_strdup_printf("instance %d", i);
+		se[i] = series_new(labels[i], h->bin_ns);
+		for (guint b = 1; b < h->busy[i]->len; b++) {
+			double d = (double)(g_array_index(h->busy[i], uint64_t, b) - g_array_index(h->busy[i], uint64_t, b - 1));
+			double v = 100.0 * d / (double)h->bin_ns;
+			g_array_append_val(se[i]->bins, v);
+		}
+		series[i] = (struct viz_series){ labels[i], se[i], 1.0 };
+	}
+	struct viz_mark *marks = g_new0(struct viz_mark, s->faults->len + 1);
+	fill_marks(s, marks);
+	g_autofree char *title = g_strdup_printf("%s: gateway processor utilisation per instance", s->name);
+	struct viz_plot p = {
+		.title = title,
+		.ylabel = "utilisation (%)",
+		.series = series,
+		.n_series = 2,
+		.marks = marks,
+		.n_marks = s->faults->len,
+		.end_ns = s->duration_ns,
+	};
+	bool ok = viz_plot_write(dir, "utilisation", &p, err);
+	for (int i = 0; i < 2; i++) {
+		series_free(se[i]);
+		g_free(labels[i]);
+	}
+	g_free(marks);
+	return ok;
+}
+
+/* The topology with the states at time t. */
+static bool draw_at(const struct history *h, sim_time t, const char *label, const char *id, const char *path,
+		    GError **err)
+{
+	const struct run *r = h->r;
+	struct viz_overlay ov;
+	memset(&ov, 0, sizeof ov);
+	ov.time_label = label;
+	ov.svg_id = id;
+	for (int i = 0; i < 2; i++)
+		ov.instance[i] = lane_at(&h->inst[i], t);
+	struct viz_tunnel_run *tun = g_new0(struct viz_tunnel_run, h->tunnels->len + 1);
+	for (guint i = 0; i < h->tunnels->len; i++) {
+		const struct lane *l = h->tunnels->pdata[i];
+		const struct gw_connection *c = r->gw->conns->pdata[l->conn];
+		tun[i] = (struct viz_tunnel_run){ c->name, l->k < 0 ? 0 : (unsigned)l->k, lane_at(l, t), -1 };
+	}
+	struct viz_p2s_run *p2s = g_new0(struct viz_p2s_run, h->p2s->len + 1);
+	for (guint i = 0; i < h->p2s->len; i++) {
+		const struct lane *l = h->p2s->pdata[i];
+		p2s[i] = (struct viz_p2s_run){ l->label, (unsigned)lane_at(l, t), -1 };
+	}
+	struct viz_path_run *paths = g_new0(struct viz_path_run, h->paths->len + 1);
+	for (guint i = 0; i < h->paths->len; i++) {
+		const struct lane *l = h->paths->pdata[i];
+		paths[i] = (struct viz_path_run){ l->label, lane_at(l, t) == 0 };
+	}
+	ov.tunnels = tun;
+	ov.n_tunnels = h->tunnels->len;
+	ov.p2s = p2s;
+	ov.n_p2s = h->p2s->len;
+	ov.paths = paths;
+	ov.n_paths = h->paths->len;
+	bool ok = viz_topology_render(r->s, &ov, path, "svg", err);
+	g_free(tun);
+	g_free(p2s);
+	g_free(paths);
+	return ok;
+}
+
+/* When the world has settled after fault i: the latest of each connection's re-establishment,
+ * the end of an outage that began with the fault, and the fault's own end, plus 1 s; before the
+ * next fault and the end of the run. With none of those: just before the next fault (or the
+ * end). */
+static sim_time settled_after(const struct run *r, guint i)
+{
+	const struct scenario *s = r->s;
+	const struct scn_fault *f = s->faults->pdata[i];
+	sim_time limit = s->duration_ns;
+	for (guint j = i + 1; j < s->faults->len; j++) {
+		sim_time at = ((const struct scn_fault *)s->faults->pdata[j])->at_ns;
+		if (at > f->at_ns) {
+			limit = at - 1;
+			break;
+		}
+	}
+	sim_time t = -1;
+	for (guint c = 0; c < r->gw->conns->len; c++) {
+		sim_time up = gateway_connection_up_after(r->gw->conns->pdata[c], f->at_ns);
+		if (up >= 0 && up < limit)
+			t = MAX(t, up);
+	}
+	for (guint k = 0; k < s->flows->len; k++) {
+		struct traffic_gap g;
+		if (run_flow_outage(r, r->flows[k], &g) > 0 && g.from <= f->at_ns + SIM_NS_PER_S && g.to >= f->at_ns &&
+		    g.to < limit)
+			t = MAX(t, g.to);
+	}
+	if (f->duration_ns > 0 && f->at_ns + f->duration_ns < limit)
+		t = MAX(t, f->at_ns + f->duration_ns);
+	if (t < 0)
+		return limit;
+	return MIN(t + SIM_NS_PER_S, limit);
+}
+
+static void csv_time(GString *o, sim_time t)
+{
+	char buf[G_ASCII_DTOSTR_BUF_SIZE];
+	g_string_append(o, g_ascii_formatd(buf, sizeof buf, "%.9f", sim_to_seconds(t)));
+}
+
+struct row {
+	sim_time t;
+	int order; /* faults first at one instant, then instances, paths, tunnels, snapshots */
+	guint seq;
+	char *text;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	if (x->order != y->order)
+		return x->order - y->order;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void add_row(GArray *rows, sim_time t, int order, char *text)
+{
+	struct row r = { t, order, rows->len, text };
+	g_array_append_val(rows, r);
+}
+
+static const char *tunnel_word(int st)
+{
+	return st == VIZ_TUNNEL_UP ? "up" : st == VIZ_TUNNEL_DOWN ? "down" : "unknown";
+}
+
+static const char *instance_word(int st)
+{
+	return st == VIZ_INSTANCE_ACTIVE ? "active" : st == VIZ_INSTANCE_STANDBY ? "standby" : "down";
+}
+
+static void add_lane_rows(GArray *rows, const struct lane *l, int order, const char *kind,
+			  const char *(*word)(int))
+{
+	for (guint i = 1; i < l->changes->len; i++) {
+		const struct change *c = &g_array_index(l->changes, struct change, i);
+		add_row(rows, c->t, order, g_strdup_printf("%s,%s,%s", kind, l->label, word(c->state)));
+	}
+}
+
+static const char *path_word(int st)
+{
+	return st ? "up" : "down";
+}
+
+/* DIR/timeline.csv: time_s,kind,subject,state: every fault, every change of a tunnel, an
+ * instance or a path, and the instants the before/after diagrams show (kind "snapshot", subject
+ * the file, state "before NAME" or "after NAME"). */
+static bool write_timeline(const struct history *h, const sim_time *after, const char *dir, GError **err)
+{
+	const struct scenario *s = h->r->s;
+	GArray *rows = g_array_new(FALSE, FALSE, sizeof(struct row));
+	for (guint i = 0; i < s->faults->len; i++) {
+		const struct scn_fault *f = s->faults->pdata[i];
+		add_row(rows, f->at_ns, 0, g_strdup_printf("fault,%s,%s %s", f->name, scn_fault_kind_name(f->kind), f->target));
+		add_row(rows, f->at_ns - 1, 4, g_strdup_printf("snapshot,topology-%u-before.svg,before %s", i, f->name));
+		add_row(rows, after[i], 4, g_strdup_printf("snapshot,topology-%u-after.svg,after %s", i, f->name));
+	}
+	for (int i = 0; i < 2; i++)
+		add_lane_rows(rows, &h->inst[i], 1, "instance", instance_word);
+	for (guint i = 0; i < h->paths->len; i++)
+		add_lane_rows(rows, h->paths->pdata[i], 2, "path", path_word);
+	for (guint i = 0; i < h->tunnels->len; i++)
+		add_lane_rows(rows, h->tunnels->pdata[i], 3, "tunnel", tunnel_word);
+	g_array_sort(rows, row_cmp);
+	GString *o = g_string_new("time_s,kind,subject,state\n");
+	for (guint i = 0; i < rows->len; i++) {
+		struct row *r = &g_array_index(rows, struct row, i);
+		csv_time(o, r->t);
+		g_string_append_printf(o, ",%s\n", r->text);
+		g_free(r->text);
+	}
+	g_array_free(rows, TRUE);
+	g_autofree char *path = g_build_filename(dir, "timeline.csv", NULL);
+	bool ok = g_file_set_contents(path, o->str, -1, err);
+	g_string_free(o, TRUE);
+	return ok;
+}
+
+/* Everything drawn from the history; a missing gnuplot costs the plots, not the run (warned). */
+static bool write_history(const struct history *h, const char *dir, GError **err)
+{
+	const struct scenario *s = h->r->s;
+	sim_time *after = g_new0(sim_time, s->faults->len + 1);
+	bool ok = true;
+	for (guint i = 0; ok && i < s->faults->len; i++) {
+		const struct scn_fault *f = s->faults->pdata[i];
+		after[i] = settled_after(h->r, i);
+		g_autofree char *bl = g_strdup_printf("t = %.3f s, just before %s (%s)", sim_to_seconds(f->at_ns), f->name,
+						      scn_fault_kind_name(f->kind));
+		g_autofree char *al = g_strdup_printf("t = %.3f s, %.3f s after %s (%s)", sim_to_seconds(after[i]),
+						      sim_to_seconds(after[i] - f->at_ns), f->name,
+						      scn_fault_kind_name(f->kind));
+		g_autofree char *bid = g_strdup_printf("f%u-before", i);
+		g_autofree char *aid = g_strdup_printf("f%u-after", i);
+		g_autofree char *bp = g_strdup_printf("%s/topology-%u-before.svg", dir, i);
+		g_autofree char *ap = g_strdup_printf("%s/topology-%u-after.svg", dir, i);
+		ok = draw_at(h, f->at_ns - 1, bl, bid, bp, err) && draw_at(h, after[i], al, aid, ap, err);
+	}
+	ok = ok && write_timeline(h, after, dir, err);
+	g_free(after);
+	if (!ok)
+		return false;
+	GError *perr = NULL;
+	if (!plot_tunnels(h, dir, &perr) || !plot_utilisation(h, dir, &perr)) {
+		fprintf(stderr, "vpnsim run: no plot: %s\n", perr->message);
+		g_error_free(perr);
+	}
+	return true;
+}
+
+/* DIR/report.html from DIR/report.json and the pictures beside it. */
+static bool write_html(const char *dir, GError **err)
+{
+	g_autofree char *jp = g_build_filename(dir, "report.json", NULL);
+	g_autofree char *hp = g_build_filename(dir, "report.html", NULL);
+	JsonParser *p = json_parser_new();
+	bool ok = json_parser_load_from_file(p, jp, err) && viz_html_report(json_parser_get_root(p), dir, hp, err);
+	g_object_unref(p);
+	return ok;
+}
+
+/* ---- the verb ---- */
+
 /* 0: parsed; 2: bad command line (message printed); 1: --help printed. */
-static int parse_args(int argc, char **argv, struct run_args *a)
+static int parse_args(int argc, char **argv, struct vpnsim_run_args *a)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *s = argv[i];
@@ -48,12 +588,8 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		} else if (strcmp(s, "--set") == 0) {
 			g_ptr_array_add(a->sets, argv[++i]);
 		} else if (strcmp(s, "--seed") == 0) {
-			const char *v = argv[++i];
-			char *end = NULL;
-			errno = 0;
-			a->seed = strtoull(v, &end, 10);
-			if (errno || !*v || *end || v[0] == '-') {
-				fprintf(stderr, "vpnsim run: --seed: expected a non-negative integer, found '%s'\n", v);
+			if (vpnsim_parse_seed(argv[++i], &a->seed) != 0) {
+				fprintf(stderr, "vpnsim run: --seed: expected a non-negative integer, found '%s'\n", argv[i]);
 				return 2;
 			}
 			a->seed_set = true;
@@ -74,32 +610,69 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	return 0;
 }
 
-int vpnsim_cmd_run(int argc, char **argv)
+int vpnsim_parse_seed(const char *v, uint64_t *out)
 {
-	struct run_args a = { .sets = g_ptr_array_new() };
-	int rc = parse_args(argc, argv, &a);
-	if (rc) {
-		g_ptr_array_free(a.sets, TRUE);
-		return rc == 1 ? 0 : 2;
+	char *end = NULL;
+	errno = 0;
+	unsigned long long x = strtoull(v, &end, 10);
+	if (errno || !*v || *end || v[0] == '-')
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/* DIR for a run: a->out, or a->out_parent/<name> made unique among a->taken. */
+static char *run_dir(const struct vpnsim_run_args *a, const char *name)
+{
+	if (a->out)
+		return g_strdup(a->out);
+	const char *parent = a->out_parent ? a->out_parent : "out";
+	char *dir = g_build_filename(parent, name, NULL);
+	for (unsigned k = 2; a->taken && g_hash_table_contains(a->taken, dir); k++) {
+		g_free(dir);
+		g_autofree char *n = g_strdup_printf("%s-%u", name, k);
+		dir = g_build_filename(parent, n, NULL);
 	}
+	if (a->taken)
+		g_hash_table_add(a->taken, g_strdup(dir));
+	return dir;
+}
+
+/* Writes everything after the run; false with err on I/O failure. */
+static bool write_outputs(struct run *r, const struct verdict *v, const struct history *h, const char *dir,
+			  GError **err)
+{
+	g_autofree char *keys = g_build_filename(dir, "wireshark", NULL);
+	g_autofree char *svg = g_build_filename(dir, "topology.svg", NULL);
+	if (!report_write(r, v, dir, err) || !run_write_keys(r, keys, err) || !run_draw(r, svg, err))
+		return false;
+	GError *perr = NULL;
+	if (!run_plot(r, dir, &perr)) { /* a missing gnuplot costs the picture, not the run */
+		fprintf(stderr, "vpnsim run: no plot: %s\n", perr->message);
+		g_error_free(perr);
+	}
+	return write_history(h, dir, err) && write_html(dir, err);
+}
+
+int vpnsim_run_scenario(const struct vpnsim_run_args *a, char **dir_out)
+{
 	struct scn_diags d;
 	scn_diags_init(&d);
-	struct scenario *s = vpnsim_load(a.file, a.sets, &d);
+	struct scenario *s = vpnsim_load(a->file, a->sets, &d);
 	if (!s || d.errors) {
 		if (!s)
-			fprintf(stderr, "vpnsim run: cannot read %s\n", a.file);
+			fprintf(stderr, "vpnsim run: cannot read %s\n", a->file);
 		scenario_free(s);
 		scn_diags_clear(&d);
-		g_ptr_array_free(a.sets, TRUE);
 		return 2;
 	}
-	if (a.seed_set)
-		s->seed = a.seed;
-	g_autofree char *dir = a.out ? g_strdup(a.out) : g_build_filename("out", s->name, NULL);
-	g_autofree char *pcap = a.pcap ? g_build_filename(dir, "capture.pcap", NULL) : NULL;
+	if (a->seed_set)
+		s->seed = a->seed;
+	g_autofree char *dir = run_dir(a, s->name);
+	g_autofree char *pcap = a->pcap ? g_build_filename(dir, "capture.pcap", NULL) : NULL;
 	if (pcap)
 		g_mkdir_with_parents(dir, 0755);
-	struct run_opts ro = { .pcap_path = pcap, .progress = !a.quiet };
+	struct run_opts ro = { .pcap_path = pcap, .progress = !a->quiet };
 	struct run r;
 	scn_diags_clear(&d);
 	scn_diags_init(&d);
@@ -108,40 +681,49 @@ int vpnsim_cmd_run(int argc, char **argv)
 		run_destroy(&r);
 		scenario_free(s);
 		scn_diags_clear(&d);
-		g_ptr_array_free(a.sets, TRUE);
 		return 2;
 	}
 	vpnsim_print_diags(&d); /* the builder's warnings */
-	run_execute(&r, &ro);
+	struct history h;
+	history_init(&h, &r);
+	run_with_history(&r, &h, &ro);
 	struct verdict *v = g_new0(struct verdict, s->expects->len + 1);
 	unsigned failed = report_evaluate(&r, v);
 	GError *err = NULL;
-	g_autofree char *keys = g_build_filename(dir, "wireshark", NULL);
-	g_autofree char *svg = g_build_filename(dir, "topology.svg", NULL);
-	if (!report_write(&r, v, dir, &err) || !run_write_keys(&r, keys, &err) || !run_draw(&r, svg, &err)) {
+	int rc;
+	if (!write_outputs(&r, v, &h, dir, &err)) {
 		fprintf(stderr, "vpnsim run: %s\n", err->message);
 		g_error_free(err);
 		rc = 2;
 	} else {
-		GError *perr = NULL;
-		if (!run_plot(&r, dir, &perr)) { /* a missing gnuplot costs the picture, not the run */
-			fprintf(stderr, "vpnsim run: no plot: %s\n", perr->message);
-			g_error_free(perr);
-		}
-		if (a.quiet)
+		if (a->quiet)
 			printf("%s: verdict %s (%u of %u expectations failed)\n", s->name, failed ? "FAIL" : "PASS", failed,
 			       s->expects->len);
 		else
 			report_print(&r, v, stdout);
 		rc = failed ? 1 : 0;
-		if (!a.quiet)
-			printf("report: %s/report.json%s\n", dir,
+		if (!a->quiet)
+			printf("report: %s/report.html (and report.json)%s\n", dir,
 			       pcap ? ", capture.pcap (decrypt: WIRESHARK_CONFIG_DIR=<dir>/wireshark tshark -r ...)" : "");
+		if (dir_out)
+			*dir_out = g_strdup(dir);
 	}
+	history_destroy(&h);
 	g_free(v);
 	run_destroy(&r);
 	scenario_free(s);
 	scn_diags_clear(&d);
+	return rc;
+}
+
+int vpnsim_cmd_run(int argc, char **argv)
+{
+	struct vpnsim_run_args a = { .sets = g_ptr_array_new() };
+	int rc = parse_args(argc, argv, &a);
+	if (rc == 0)
+		rc = vpnsim_run_scenario(&a, NULL);
+	else
+		rc = rc == 1 ? 0 : 2;
 	g_ptr_array_free(a.sets, TRUE);
 	return rc;
 }
