@@ -17,6 +17,33 @@ int vpnsim_cmd_check(int argc, char **argv);
  * input). */
 int vpnsim_cmd_run(int argc, char **argv);
 
+/* What one run needs (the options of `vpnsim run`). */
+struct vpnsim_run_args {
+	const char *file;
+	const char *out;        /* DIR; NULL: out_parent/<scenario name> */
+	const char *out_parent; /* NULL: "out" */
+	GHashTable *taken;      /* with out_parent: directories already used (a set of strings that
+				   the run adds its own to; a repeated name gets "-2", "-3", ...) */
+	GPtrArray *sets;        /* "section.key=value" strings */
+	bool pcap, quiet, seed_set;
+	uint64_t seed;
+};
+
+/* Runs one scenario as `vpnsim run` does (diagnostics to stderr, the summary or, with quiet, the
+ * verdict line to stdout) and writes everything into its directory, whose path *dir_out
+ * receives (g_free it; NULL on failure; dir_out may be NULL). Returns the exit status: 0 pass,
+ * 1 an expectation failed, 2 bad input or nothing written. */
+int vpnsim_run_scenario(const struct vpnsim_run_args *a, char **dir_out);
+
+/* Parses a --seed value (decimal, no sign); 0, or -1 when it is not one. */
+int vpnsim_parse_seed(const char *v, uint64_t *out);
+
+/* `vpnsim compare A B [...] --out DIR [--seed N] [--set S.K=V ...] [--quiet]`: argv[0] is
+ * "compare"; each input is a scenario file (run into DIR/<name>/) or a run's directory or
+ * report.json. Prints the side-by-side table and writes DIR/report.html. Returns 0 when every
+ * expectation of every run holds, 1 when one failed, 2 bad input. */
+int vpnsim_cmd_compare(int argc, char **argv);
+
 /* `vpnsim live FILE --node NAME [--bind ADDR] [--ping ADDR [--count N] [--interval D]]
  * [--duration D] [--log-keys DIR] [--set ...]`: argv[0] is "live". Runs one node of the scenario on
  * real UDP sockets with the wall clock (models/live.h) until SIGINT/SIGTERM or the duration.

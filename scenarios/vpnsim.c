@@ -18,6 +18,8 @@ static const char usage[] =
 	"verbs:\n"
 	"  run FILE [--out DIR] [--seed N] [--set S.K=V ...] [--pcap] [--quiet]\n"
 	"                                  run a scenario, write DIR/report.json, check its expectations\n"
+	"  compare A B [...] [--out DIR] [--seed N] [--set S.K=V ...]\n"
+	"                                  run or read several scenarios, compare them side by side\n"
 	"  live FILE --node NAME [--bind ADDR] [--ping ADDR [--count N]] [--duration D] [--log-keys DIR]\n"
 	"                                  run one node of a scenario on real UDP sockets (IKEv2, ESP)\n"
 	"  draw FILE [-o OUT.svg|.png|.dot] [--set S.K=V ...]\n"
@@ -139,6 +141,8 @@ int main(int argc, char **argv)
 		return vpnsim_cmd_check(argc - 1, argv + 1);
 	if (strcmp(argv[1], "run") == 0)
 		return vpnsim_cmd_run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "compare") == 0)
+		return vpnsim_cmd_compare(argc - 1, argv + 1);
 	if (strcmp(argv[1], "live") == 0)
 		return vpnsim_cmd_live(argc - 1, argv + 1);
 	if (strcmp(argv[1], "draw") == 0)
