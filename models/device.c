@@ -31,6 +31,12 @@ static void reroute(struct device *d)
 	d->routed = pick;
 }
 
+static void notify_tunnels(struct device *d)
+{
+	if (d->cfg.tunnels_changed)
+		d->cfg.tunnels_changed(d->cfg.tunnels_changed_ctx, d);
+}
+
 static void initiate(struct device *d, int i)
 {
 	struct device_tunnel *t = &d->tun[i];
@@ -108,6 +114,7 @@ static void on_child_up(void *ctx, struct ike_node *k, const struct ike_child_in
 		t->reconnect = 0;
 	}
 	reroute(d);
+	notify_tunnels(d);
 }
 
 static void on_child_down(void *ctx, struct ike_node *k, const struct ike_child_info *c, struct ipsec_tunnel *it,
@@ -124,6 +131,7 @@ static void on_child_down(void *ctx, struct ike_node *k, const struct ike_child_
 	}
 	t->child_up = false;
 	reroute(d);
+	notify_tunnels(d);
 	/* expired without a successor (its rekey was refused) or never replaced: the IKE SA may
 	 * live on without a CHILD SA */
 	if ((why == IKE_DOWN_EXPIRED || why == IKE_DOWN_FAILED) && d->up && d->cfg.initiator)
@@ -289,6 +297,23 @@ struct sim_node *device_add_host(struct device *d, const char *name, uint32_t ad
 	return world_host(d->w, name, d->node, addr, router_addr, d->cfg.local[0].plen);
 }
 
+struct sim_iface *device_join_host(struct device *d, struct sim_node *host, uint32_t host_addr, uint32_t router_addr)
+{
+	struct sim_link_params p = world_path(1000000000, sim_us(100), 0, 0);
+	g_autofree char *lname = g_strdup_printf("lan-%s-%s", host->name, d->name);
+	struct sim_link *l =
+		sim_net_connect(&d->w->net, lname, host, host_addr, d->node, router_addr, d->cfg.local[0].plen, &p, NULL);
+	return l->end[0];
+}
+
+bool device_any_tunnel_up(const struct device *d)
+{
+	for (size_t i = 0; i < d->cfg.n_tunnels; i++)
+		if (d->tun[i].child_up)
+			return true;
+	return false;
+}
+
 static void boot_event(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct device *d = ctx;
@@ -317,5 +342,6 @@ void device_reboot(struct device *d, sim_time down_ns)
 	}
 	ike_node_reset(&d->ike);
 	reroute(d);
+	notify_tunnels(d);
 	sim_schedule_in(&d->w->sim, down_ns, boot_event, d, 0);
 }

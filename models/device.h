@@ -20,6 +20,8 @@
 /* How long an initiator lets an IKE SA live without a CHILD SA before it starts over. */
 #define DEVICE_CHILD_RETRY_NS (10 * (int64_t)1000000000)
 
+struct device;
+
 struct device_prefix {
 	uint32_t addr;
 	unsigned plen;
@@ -46,6 +48,10 @@ struct device_cfg {
 						       * policy-based device's ACL); n_ts 0: any-to-any */
 	size_t n_ts;
 	bool initiator;           /* initiate at start_ns (else wait for the gateway) */
+	/* Called whenever a tunnel of the device comes up or goes down (or it reboots): a LAN
+	 * shared with another device re-points its routes (NULL: nobody listens). */
+	void (*tunnels_changed)(void *ctx, struct device *d);
+	void *tunnels_changed_ctx;
 	sim_time start_ns;
 	struct sim_link_params path_up, path_down; /* the site's internet path */
 };
@@ -85,6 +91,15 @@ void device_export_counters(const struct device *d);
 
 /* A host on the site's LAN (addr inside the first local prefix; the device takes router_addr). */
 struct sim_node *device_add_host(struct device *d, const char *name, uint32_t addr, uint32_t router_addr);
+
+/* Joins the device to another device's LAN host (one network behind two devices): a second link
+ * from host (at host_addr) to the device (at router_addr). The host's default route is left
+ * alone; the caller points it at whichever device should carry its traffic. Returns the host's
+ * interface on the new link. */
+struct sim_iface *device_join_host(struct device *d, struct sim_node *host, uint32_t host_addr, uint32_t router_addr);
+
+/* True when any tunnel of the device has a CHILD SA installed. */
+bool device_any_tunnel_up(const struct device *d);
 
 /* True when tunnel i has an installed CHILD SA. */
 static inline bool device_tunnel_up(const struct device *d, int i) { return d->tun[i].child_up; }

@@ -39,6 +39,39 @@ static struct gw_tunnel *tunnel_of(struct gw_instance *ins, const struct ipsec_t
 	return NULL;
 }
 
+static bool same_prefix(const struct device_prefix *a, const struct device_prefix *b)
+{
+	return a->addr == b->addr && a->plen == b->plen;
+}
+
+/* On instance ins, each prefix of connection c goes out the tunnel of the first connection
+ * (in configuration order) announcing that prefix whose tunnel here is up; when none is, the
+ * first such connection's (its packets are then dropped for want of an SA). Connections with
+ * the same prefixes are one network behind two devices (dual redundancy, azure-facts.md §2). */
+static void reroute_instance(struct gw_instance *ins, const struct gw_connection *c)
+{
+	struct gateway *gw = ins->gw;
+	for (size_t p = 0; p < c->cfg.n_remote; p++) {
+		const struct device_prefix *px = &c->cfg.remote[p];
+		struct gw_tunnel *first = NULL, *up = NULL;
+		for (guint i = 0; i < gw->conns->len && !up; i++) {
+			struct gw_connection *o = gw->conns->pdata[i];
+			for (size_t q = 0; q < o->cfg.n_remote; q++) {
+				if (!same_prefix(px, &o->cfg.remote[q]))
+					continue;
+				if (!first)
+					first = &o->tun[ins->idx];
+				if (o->tun[ins->idx].up)
+					up = &o->tun[ins->idx];
+				break;
+			}
+		}
+		struct gw_tunnel *pick = up ? up : first;
+		if (pick && pick->t)
+			sim_route_add(ins->node, px->addr, px->plen, 0, pick->t->iface, NULL);
+	}
+}
+
 static void on_child_up(void *ctx, struct ike_node *k, const struct ike_child_info *c, struct ipsec_tunnel *it)
 {
 	struct gw_instance *ins = ctx;
@@ -60,8 +93,11 @@ static void on_child_up(void *ctx, struct ike_node *k, const struct ike_child_in
 		sim_time at = t->last_change;
 		g_array_append_val(t->up_times, at);
 	}
+	bool was_up = t->up;
 	t->up = true;
 	t->routable = true;
+	if (!was_up)
+		reroute_instance(ins, t->conn);
 }
 
 static void on_child_down(void *ctx, struct ike_node *k, const struct ike_child_info *c, struct ipsec_tunnel *it,
@@ -81,6 +117,7 @@ static void on_child_down(void *ctx, struct ike_node *k, const struct ike_child_
 	}
 	t->up = false;
 	t->routable = false;
+	reroute_instance(ins, t->conn);
 }
 
 /* P2S: a client's first CHILD SA on this instance gets a tunnel of its own. */
@@ -194,16 +231,17 @@ static uint32_t flow_hash(const uint8_t *ip, uint32_t len)
 	return h;
 }
 
-/* The connection whose site prefixes hold dst (NULL: none). */
-static struct gw_connection *connection_for(const struct gateway *gw, uint32_t dst)
+/* With BGP, whether instance i has a routable tunnel of any connection whose site prefixes hold
+ * dst (several connections may announce one network: dual redundancy). */
+static bool instance_routes(const struct gateway *gw, int i, uint32_t dst)
 {
-	for (guint i = 0; i < gw->conns->len; i++) {
-		struct gw_connection *c = gw->conns->pdata[i];
+	for (guint k = 0; k < gw->conns->len; k++) {
+		const struct gw_connection *c = gw->conns->pdata[k];
 		for (size_t p = 0; p < c->cfg.n_remote; p++)
-			if (sim_ipv4_in_prefix(dst, c->cfg.remote[p].addr, c->cfg.remote[p].plen))
-				return c;
+			if (sim_ipv4_in_prefix(dst, c->cfg.remote[p].addr, c->cfg.remote[p].plen) && c->tun[i].routable)
+				return true;
 	}
-	return NULL;
+	return false;
 }
 
 /* Active-standby: everything goes to the instance holding the public IP. Active-active: among
@@ -219,10 +257,10 @@ static void dispatch(struct sim_iface *iface, struct sim_pkt *pkt, void *ctx)
 		pick = gw->inst[p2s].seen_up ? p2s : -1; /* a client's address lives on one instance */
 	} else if (gw->cfg.active_active) {
 		const uint8_t *ip = sim_pkt_data(pkt);
-		struct gw_connection *c = connection_for(gw, sim_get32(ip + 16));
+		uint32_t dst = sim_get32(ip + 16);
 		int ups[2], n = 0;
-		for (int i = 0; i < 2 && c; i++)
-			if (gw->inst[i].seen_up && (!gw->cfg.bgp || c->tun[i].routable))
+		for (int i = 0; i < 2; i++)
+			if (gw->inst[i].seen_up && (!gw->cfg.bgp || instance_routes(gw, i, dst)))
 				ups[n++] = i;
 		pick = n ? ups[flow_hash(ip, pkt->len) % (uint32_t)n] : -1;
 	}
@@ -471,8 +509,6 @@ struct gw_connection *gateway_add_connection(struct gateway *gw, const struct gw
 		cap_server_init(&t->core, &w->sim, &w->net.stats, core, r.bps, r.pps, gw->cfg.tunnel_queue_bytes,
 				ipsec_cap_done, &ins->in);
 		ipsec_tunnel_set_capacity(t->t, &t->core);
-		for (size_t p = 0; p < cfg->n_remote; p++)
-			sim_route_add(ins->node, cfg->remote[p].addr, cfg->remote[p].plen, 0, t->t->iface, NULL);
 		t->c_ups = sim_stats_counterf(&w->net.stats, "gateway/%s/%s/in%d/up_events", gw->name, c->name, i);
 		t->c_downs = sim_stats_counterf(&w->net.stats, "gateway/%s/%s/in%d/down_events", gw->name, c->name, i);
 		t->up_times = g_array_new(FALSE, FALSE, sizeof(sim_time));
@@ -485,6 +521,8 @@ struct gw_connection *gateway_add_connection(struct gateway *gw, const struct gw
 			add_all_peers(ins);
 		}
 	}
+	for (int i = 0; i < 2; i++)
+		reroute_instance(&gw->inst[i], c);
 	for (size_t p = 0; p < cfg->n_remote; p++)
 		sim_route_add(gw->vnet, cfg->remote[p].addr, cfg->remote[p].plen, 0, gw->dispatch, NULL);
 	if (cfg->initiate) {

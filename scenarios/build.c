@@ -286,6 +286,40 @@ static bool build_p2s(struct run *r, struct scn_diags *d)
 	return true;
 }
 
+static bool same_prefix_list(const GArray *a, const GArray *b)
+{
+	if (a->len != b->len)
+		return false;
+	for (guint k = 0; k < a->len; k++) {
+		const struct scn_prefix *x = &g_array_index(a, struct scn_prefix, k), *y = &g_array_index(b, struct scn_prefix, k);
+		if (x->addr != y->addr || x->plen != y->plen)
+			return false;
+	}
+	return true;
+}
+
+/* One network behind several devices (dual redundancy): the shared host sends through the first
+ * device (in file order) that has a tunnel up, as an on-prem router pair running VRRP or iBGP
+ * would; through the first one when none has. */
+static void lan_tunnels_changed(void *ctx, struct device *changed)
+{
+	struct run *r = ctx;
+	guint me = 0;
+	while (me < r->s->sites->len && r->devices[me] != changed)
+		me++;
+	if (me == r->s->sites->len || !r->site_hosts[r->lan_owner[me]])
+		return; /* still building */
+	int owner = r->lan_owner[me];
+	int pick = owner;
+	for (guint k = 0; k < r->s->sites->len; k++) {
+		if (r->lan_owner[k] == owner && r->devices[k] && r->lan_iface[k] && device_any_tunnel_up(r->devices[k])) {
+			pick = (int)k;
+			break;
+		}
+	}
+	sim_route_add(r->site_hosts[owner], 0, 0, r->lan_router[pick], r->lan_iface[pick], NULL);
+}
+
 static bool build_site(struct run *r, guint i, struct scn_diags *d)
 {
 	const struct scenario *s = r->s;
@@ -312,6 +346,8 @@ static bool build_site(struct run *r, guint i, struct scn_diags *d)
 	dc.start_ns = sim_ms(100) + sim_ms(10) * (sim_time)i; /* devices come up one after another */
 	dc.ike_lifetime_ns = site->ike_lifetime_ns;
 	dc.child_lifetime_ns = site->sa_lifetime_ns;
+	dc.tunnels_changed = lan_tunnels_changed;
+	dc.tunnels_changed_ctx = r;
 	if (site->pfs_group) {
 		dc.pfs_group = policy_pfs_group(site->pfs_group);
 		if (dc.pfs_group < 0)
@@ -331,9 +367,26 @@ static bool build_site(struct run *r, guint i, struct scn_diags *d)
 	}
 	r->site_paths[i] = r->devices[i]->wan->link;
 	const struct scn_prefix *lp = &g_array_index(site->prefixes, struct scn_prefix, 0);
-	g_autofree char *hname = g_strdup_printf("%s-host", site->name);
-	r->site_hosts[i] = device_add_host(r->devices[i], hname, host_addr(lp->addr, lp->plen, 10),
-					   host_addr(lp->addr, lp->plen, 1));
+	r->lan_owner[i] = (int)i;
+	for (guint j = 0; j < i; j++)
+		if (same_prefix_list(((const struct scn_site *)s->sites->pdata[j])->prefixes, site->prefixes)) {
+			r->lan_owner[i] = (int)j;
+			break;
+		}
+	int owner = r->lan_owner[i];
+	unsigned nth = 0; /* how many devices already share this LAN */
+	for (guint j = 0; j < i; j++)
+		nth += r->lan_owner[j] == owner;
+	r->lan_router[i] = host_addr(lp->addr, lp->plen, 1 + nth);
+	if (owner == (int)i) {
+		g_autofree char *hname = g_strdup_printf("%s-host", site->name);
+		r->site_hosts[i] = device_add_host(r->devices[i], hname, host_addr(lp->addr, lp->plen, 10), r->lan_router[i]);
+		r->lan_iface[i] = g_ptr_array_index(r->site_hosts[i]->ifaces, 0);
+	} else {
+		r->site_hosts[i] = r->site_hosts[owner];
+		r->lan_iface[i] = device_join_host(r->devices[i], r->site_hosts[owner], host_addr(lp->addr, lp->plen, 10 + nth),
+						   r->lan_router[i]);
+	}
 	return true;
 }
 
@@ -409,6 +462,9 @@ bool run_build(struct run *r, const struct scenario *s, const struct run_opts *o
 	guint ns = s->sites->len;
 	r->devices = g_new0(struct device *, ns ? ns : 1);
 	r->site_hosts = g_new0(struct sim_node *, ns ? ns : 1);
+	r->lan_owner = g_new0(int, ns ? ns : 1);
+	r->lan_iface = g_new0(struct sim_iface *, ns ? ns : 1);
+	r->lan_router = g_new0(uint32_t, ns ? ns : 1);
 	r->site_paths = g_new0(struct sim_link *, ns ? ns : 1);
 	r->flows = g_new0(struct traffic_flow *, s->flows->len ? s->flows->len : 1);
 	r->faults = g_new0(struct run_fault, s->faults->len ? s->faults->len : 1);
@@ -518,6 +574,9 @@ void run_destroy(struct run *r)
 	world_destroy(&r->w);
 	g_free(r->devices);
 	g_free(r->site_hosts);
+	g_free(r->lan_owner);
+	g_free(r->lan_iface);
+	g_free(r->lan_router);
 	g_free(r->site_paths);
 	g_free(r->flows);
 	g_free(r->faults);

@@ -22,7 +22,10 @@ struct run {
 	struct world w;
 	struct gateway *gw;
 	struct device **devices;     /* parallel to s->sites */
-	struct sim_node **site_hosts;
+	struct sim_node **site_hosts;  /* sites with the same prefixes share the first one's host */
+	int *lan_owner;               /* per site: the first site with the same prefixes (itself if none) */
+	struct sim_iface **lan_iface; /* per site: the shared host's interface toward its device */
+	uint32_t *lan_router;         /* per site: its device's address on that LAN */
 	struct sim_link **site_paths;
 	struct sim_node *vnet_host;
 	struct traffic_flow **flows; /* parallel to s->flows */

@@ -282,8 +282,15 @@ static void check_sites(struct v *v)
 		}
 		for (guint o = 0; o < i; o++) {
 			const struct scn_site *other = s->sites->pdata[o];
-			if (same_prefixes(site->prefixes, other->prefixes))
-				continue; /* one network behind two devices (azure-facts.md §2) */
+			if (same_prefixes(site->prefixes, other->prefixes)) {
+				/* one network behind two devices (azure-facts.md §2): Azure needs BGP to
+				 * announce one network over two connections */
+				if (!g->bgp)
+					err(v, sec, "prefixes",
+					    "the same prefixes as [site.%s]: one network behind two devices needs BGP (azure-facts.md §2): set [gateway] bgp = true",
+					    other->name);
+				continue;
+			}
 			for (guint j = 0; j < site->prefixes->len; j++)
 				for (guint k = 0; k < other->prefixes->len; k++) {
 					const struct scn_prefix *x = &g_array_index(site->prefixes, struct scn_prefix, j);
