@@ -196,6 +196,14 @@ static void emit_packet(struct traffic_flow *f, sim_time now)
 	p->t_origin = now;
 	(*f->c_tx_packets)++;
 	(*f->c_tx_bytes) += f->cfg.pkt_bytes;
+	if (f->cfg.dst_addr_fn) {
+		f->dst_addr = f->cfg.dst_addr_fn(f->cfg.dst_addr_ctx);
+		if (!f->dst_addr) {
+			(*f->c_tx_refused)++;
+			sim_pkt_free(p);
+			return;
+		}
+	}
 	if (sim_node_send_udp(f->cfg.src, 0, f->cfg.sport, f->dst_addr, f->cfg.dport, p) != SIM_OK)
 		(*f->c_tx_refused)++;
 }

@@ -33,6 +33,11 @@ struct traffic_flow_cfg {
 	struct sim_node *src;
 	struct sim_node *dst;
 	uint32_t dst_addr;    /* 0: the destination node's first address */
+	/* When set, asked before every packet for the destination address (an address that comes
+	 * and goes, like a P2S client's virtual IP); 0: nowhere to send now, the packet counts as
+	 * sent and refused (so as lost). */
+	uint32_t (*dst_addr_fn)(void *ctx);
+	void *dst_addr_ctx;
 	uint16_t sport, dport;
 	uint32_t pkt_bytes;   /* whole IPv4 packet, >= TRAFFIC_MIN_PKT */
 	uint64_t rate_bps;    /* CBR, Poisson (mean), on/off (while on); ignored for bulk */

@@ -429,12 +429,23 @@ static struct sim_node *endpoint(struct run *r, const char *what)
 	return NULL;
 }
 
+static uint32_t client_vip(void *ctx)
+{
+	return p2s_client_vip(ctx);
+}
+
+static struct p2s_client *p2s_first_client(struct run *r, const char *group)
+{
+	for (guint i = 0; i < r->s->p2s_groups->len; i++)
+		if (strcmp(((struct scn_p2s_group *)r->s->p2s_groups->pdata[i])->name, group) == 0)
+			return p2s_group_client(r->groups[i], 0);
+	return NULL;
+}
+
 static bool build_flow(struct run *r, guint i, struct scn_diags *d)
 {
 	const struct scn_flow *f = r->s->flows->pdata[i];
 	struct sim_node *src = endpoint(r, f->from), *dst = endpoint(r, f->to);
-	if (strncmp(f->to, "p2s:", 4) == 0)
-		return unsupported(d, f->loc, "traffic to a P2S client (its virtual IP is only known once it connects)");
 	if (!src || !dst)
 		return unsupported(d, f->loc, "this flow endpoint");
 	static const enum traffic_kind kinds[] = { TRAFFIC_CBR, TRAFFIC_POISSON, TRAFFIC_ONOFF, TRAFFIC_BULK };
@@ -443,6 +454,9 @@ static bool build_flow(struct run *r, guint i, struct scn_diags *d)
 		.sport = (uint16_t)(10000 + i), .dport = (uint16_t)(20000 + i), .pkt_bytes = f->packet_bytes,
 		.rate_bps = f->rate_bps, .on_mean_ns = f->on_ns, .off_mean_ns = f->off_ns,
 		.start_ns = f->start_ns, .stop_ns = f->stop_ns,
+		/* to a P2S client: its virtual IP while it is connected (none: the packet is lost) */
+		.dst_addr_fn = strncmp(f->to, "p2s:", 4) == 0 ? client_vip : NULL,
+		.dst_addr_ctx = strncmp(f->to, "p2s:", 4) == 0 ? p2s_first_client(r, f->to + 4) : NULL,
 	};
 	GError *err = NULL;
 	r->flows[i] = traffic_add_flow(&r->w.tr, &c, &err);
