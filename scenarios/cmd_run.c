@@ -361,6 +361,44 @@ static bool plot_utilisation(const struct history *h, const char *dir, GError **
 	return ok;
 }
 
+/* DIR/p2s.*: each P2S group's connected clients over time (read at the end of each bin). */
+static bool plot_p2s(const struct history *h, const char *dir, GError **err)
+{
+	const struct scenario *s = h->r->s;
+	guint n = h->p2s->len;
+	if (n == 0)
+		return true;
+	g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func(series_free);
+	struct viz_series *series = g_new0(struct viz_series, n);
+	size_t bins = (size_t)((s->duration_ns + h->bin_ns - 1) / h->bin_ns);
+	for (guint i = 0; i < n; i++) {
+		const struct lane *l = h->p2s->pdata[i];
+		struct sim_series *se = series_new(l->label, h->bin_ns);
+		for (size_t b = 0; b < bins; b++) {
+			double v = lane_at(l, MIN((sim_time)(b + 1) * h->bin_ns, s->duration_ns));
+			g_array_append_val(se->bins, v);
+		}
+		g_ptr_array_add(keep, se);
+		series[i] = (struct viz_series){ l->label, se, 1.0 };
+	}
+	struct viz_mark *marks = g_new0(struct viz_mark, s->faults->len + 1);
+	fill_marks(s, marks);
+	g_autofree char *title = g_strdup_printf("%s: point-to-site clients connected", s->name);
+	struct viz_plot p = {
+		.title = title,
+		.ylabel = "clients connected",
+		.series = series,
+		.n_series = n,
+		.marks = marks,
+		.n_marks = s->faults->len,
+		.end_ns = s->duration_ns,
+	};
+	bool ok = viz_plot_write(dir, "p2s", &p, err);
+	g_free(series);
+	g_free(marks);
+	return ok;
+}
+
 /* The topology with the states at time t. */
 static bool draw_at(const struct history *h, sim_time t, const char *label, const char *id, const char *path,
 		    GError **err)
@@ -548,7 +586,7 @@ static bool write_history(const struct history *h, const char *dir, GError **err
 	if (!ok)
 		return false;
 	GError *perr = NULL;
-	if (!plot_tunnels(h, dir, &perr) || !plot_utilisation(h, dir, &perr)) {
+	if (!plot_tunnels(h, dir, &perr) || !plot_utilisation(h, dir, &perr) || !plot_p2s(h, dir, &perr)) {
 		fprintf(stderr, "vpnsim run: no plot: %s\n", perr->message);
 		g_error_free(perr);
 	}

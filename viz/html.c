@@ -190,8 +190,9 @@ char *viz_svg_inline(const char *text, const char *prefix)
 	return g_string_free(o, FALSE);
 }
 
-/* Inlines dir/file as a figure with caption; a note when it is missing. */
-static void figure(GString *o, const char *dir, const char *file, const char *prefix, const char *caption)
+/* Inlines dir/file as a figure with caption; the note `missing` when it is not there. */
+static void figure_or(GString *o, const char *dir, const char *file, const char *prefix, const char *caption,
+		      const char *missing)
 {
 	g_autofree char *path = g_build_filename(dir ? dir : ".", file, NULL);
 	g_autofree char *text = NULL;
@@ -207,9 +208,17 @@ static void figure(GString *o, const char *dir, const char *file, const char *pr
 	} else {
 		g_string_append(o, "<p class=\"note\">(");
 		esc(o, file);
-		g_string_append(o, " is missing: gnuplot or Graphviz could not draw it)</p>\n");
+		g_string_append(o, " is missing: ");
+		esc(o, missing);
+		g_string_append(o, ")</p>\n");
 	}
 	g_string_append(o, "</figure>\n");
+}
+
+/* Inlines dir/file as a figure with caption; a note when it is missing. */
+static void figure(GString *o, const char *dir, const char *file, const char *prefix, const char *caption)
+{
+	figure_or(o, dir, file, prefix, caption, "gnuplot or Graphviz could not draw it");
 }
 
 /* ---- timeline.csv ---- */
@@ -396,9 +405,9 @@ static const char *after_word(const char *text, const char *word)
 static void section_fault_diagrams(GString *o, JsonObject *root, const char *dir, GArray *ev)
 {
 	JsonArray *faults = arr(root, "faults");
-	if (alen(faults) == 0)
-		return;
 	g_string_append(o, "<h2 id=\"faults\">Before and after each fault</h2>\n");
+	if (alen(faults) == 0)
+		g_string_append(o, "<p class=\"note\">The scenario injects no fault.</p>\n");
 	for (guint i = 0; i < alen(faults); i++) {
 		JsonObject *f = aobj(faults, i);
 		g_autofree char *at = fmt_num("%.3f", num(f, "at_s"));
@@ -610,9 +619,14 @@ char *viz_html_report_text(JsonNode *report, const char *dir, GError **err)
 		g_string_append(o, "<p class=\"note\">The scenario injects no fault.</p>\n");
 	else
 		faults_table(o, root);
-	figure(o, dir, "tunnels.svg", "fig-tunnels",
-	       "Tunnel states over time: a lane per tunnel, the line at the top of its lane while UP and at the bottom "
-	       "while DOWN (down at any moment of a bin counts); faults are dashed vertical lines.");
+	if (alen(arr(root, "tunnels")) > 0)
+		figure(o, dir, "tunnels.svg", "fig-tunnels",
+		       "Tunnel states over time: a lane per tunnel, the line at the top of its lane while UP and at the "
+		       "bottom while DOWN (down at any moment of a bin counts); faults are dashed vertical lines.");
+	if (alen(arr(root, "p2s_groups")) > 0)
+		figure(o, dir, "p2s.svg", "fig-p2s",
+		       "Point-to-site clients connected over time, per group (a dash pattern per group); faults are "
+		       "dashed vertical lines.");
 	g_string_append(o, "<h3>Events</h3>\n");
 	events_table(o, ev);
 

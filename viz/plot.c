@@ -137,7 +137,10 @@ static void gp_marks(GString *o, const struct viz_plot *p)
 			append_quoted(o, w->label);
 			g_string_append(o, " at ");
 			append_seconds(o, w->from_ns + (w->to_ns - w->from_ns) / 2);
-			g_string_append(o, ", graph 0.04 center textcolor rgb '#b71c1c'\n");
+			/* windows that overlap in time would put their labels on one another: step them up */
+			g_string_append(o, ", graph ");
+			append_num(o, "%.2f", 0.04 + 0.06 * (double)(i % 8));
+			g_string_append(o, " center textcolor rgb '#b71c1c'\n");
 		}
 	}
 	if (p->n_marks)
@@ -214,7 +217,9 @@ static char *gp_text(const char *name, const struct viz_plot *p)
 	gp_marks(o, p);
 
 	g_string_append(o, "\n# SVG first, then the same plot as PNG.\n");
-	g_string_append(o, "set terminal svg size 900,480 noenhanced font 'Helvetica,12' background rgb 'white'\n");
+	unsigned height = p->height_px ? p->height_px : 480;
+	g_string_append_printf(o, "set terminal svg size 900,%u noenhanced font 'Helvetica,12' background rgb 'white'\n",
+			       height);
 	g_string_append_printf(o, "set output '%s.svg'\n", name);
 	g_string_append(o, "plot");
 	for (size_t i = 0; i < p->n_series; i++) {
@@ -228,7 +233,8 @@ static char *gp_text(const char *name, const struct viz_plot *p)
 		append_quoted(o, p->series[i].label);
 	}
 	g_string_append(o, "\n");
-	g_string_append(o, "set terminal pngcairo size 900,480 noenhanced font 'Helvetica,10' background rgb 'white'\n");
+	g_string_append_printf(o, "set terminal pngcairo size 900,%u noenhanced font 'Helvetica,10' background rgb 'white'\n",
+			       height);
 	g_string_append_printf(o, "set output '%s.png'\nreplot\nunset output\n", name);
 	return g_string_free(o, FALSE);
 }
@@ -333,6 +339,7 @@ bool viz_plot_states(const char *dir, const char *name, const char *title, const
 		.shaded = shaded,
 		.n_shaded = n_shaded,
 		.states = true,
+		.height_px = (unsigned)CLAMP(150 + 36 * n, 260, 1200),
 	};
 	return viz_plot_write(dir, name, &p, err);
 }

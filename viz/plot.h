@@ -60,6 +60,7 @@ struct viz_plot {
 	bool states;             /* the bins hold tunnel states (enum viz_tunnel_state codes of
 				    viz/topology.h): one lane per series, see viz_plot_states */
 	bool no_render;          /* write NAME.dat and NAME.gp only, do not run gnuplot */
+	unsigned height_px;      /* the picture's height; 0: 480 (900 wide in every case) */
 };
 
 /* The scale that turns bytes per bin into Mbit/s: 8 / bin_s / 1e6. */
@@ -78,7 +79,8 @@ bool viz_plot_throughput(const char *dir, const char *name, const char *title, c
 			 size_t n, const struct viz_mark *marks, size_t n_marks, const struct viz_window *shaded,
 			 size_t n_shaded, GError **err);
 
-/* Tunnel states over time, one lane per series (labelled with the series' label): in its lane
+/* Tunnel states over time, one lane per series (labelled with the series' label), the picture's
+ * height growing with the number of lanes: in its lane
  * a step line sits at the top while the tunnel is UP, at 2/3 for standby, 1/3 for connecting
  * and at the bottom while DOWN (height, not colour, tells the state); UNKNOWN (0) is not
  * drawn. Each bin holds the state code of that bin (e.g. the state at its end); scales are
