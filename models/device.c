@@ -306,6 +306,15 @@ struct sim_iface *device_join_host(struct device *d, struct sim_node *host, uint
 	return l->end[0];
 }
 
+void device_set_psk(struct device *d, const char *psk)
+{
+	g_free((char *)d->cfg.psk);
+	d->cfg.psk = g_strdup(psk);
+	size_t n = MIN(strlen(psk), (size_t)IKE_MAX_PSK_LEN);
+	for (size_t i = 0; i < d->cfg.n_tunnels; i++)
+		ike_peer_set_psk(d->ike.ep, d->tun[i].peer, (const uint8_t *)psk, n);
+}
+
 bool device_any_tunnel_up(const struct device *d)
 {
 	for (size_t i = 0; i < d->cfg.n_tunnels; i++)

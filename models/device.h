@@ -98,6 +98,10 @@ struct sim_node *device_add_host(struct device *d, const char *name, uint32_t ad
  * interface on the new link. */
 struct sim_iface *device_join_host(struct device *d, struct sim_node *host, uint32_t host_addr, uint32_t router_addr);
 
+/* The device's PSK changes (an on-prem change not made in Azure): its SAs keep working, the
+ * next authentication uses the new key (and fails if the gateway kept the old one). */
+void device_set_psk(struct device *d, const char *psk);
+
 /* True when any tunnel of the device has a CHILD SA installed. */
 bool device_any_tunnel_up(const struct device *d);
 

@@ -202,7 +202,8 @@ static void fault_start(struct sim *sim, void *ctx, uint64_t arg)
 		device_reboot(site_device(r, f->target), f->duration_ns);
 		break;
 	case SCN_FAULT_PSK_CHANGE:
-		break; /* refused at build time */
+		device_set_psk(site_device(r, scenario_connection(r->s, f->target)->site), f->text);
+		break;
 	}
 	if (timed)
 		sim_schedule_in(sim, f->duration_ns, fault_end, rf, 0);
@@ -502,8 +503,6 @@ bool run_build(struct run *r, const struct scenario *s, const struct run_opts *o
 			return false;
 	for (guint i = 0; i < s->faults->len; i++) {
 		const struct scn_fault *f = s->faults->pdata[i];
-		if (f->kind == SCN_FAULT_PSK_CHANGE)
-			return unsupported(d, f->loc, "a PSK change");
 		r->faults[i].f = f;
 		r->faults[i].r = r;
 		sim_schedule_at(&r->w.sim, f->at_ns, fault_start, &r->faults[i], 0);

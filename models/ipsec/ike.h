@@ -283,6 +283,11 @@ void ike_endpoint_free(struct ike_endpoint *ep);
 /* Adds a peer; returns its index, or -1 with err set when the configuration is invalid. */
 int ike_peer_add(struct ike_endpoint *ep, const struct ike_peer_cfg *cfg, GError **err);
 
+/* Replaces peer `peer`'s pre-shared key (someone changed it on this side). SAs already
+ * authenticated keep working; every later AUTH computation uses the new key. false: no such
+ * peer or a key longer than IKE_MAX_PSK_LEN. */
+bool ike_peer_set_psk(struct ike_endpoint *ep, int peer, const uint8_t *psk, size_t psk_len);
+
 /* Starts IKE_SA_INIT (IKEv1: Main Mode) with peer `peer`; returns the new SA's id, or 0 when the peer has no remote
  * address to initiate to (a responder-only configuration). */
 uint64_t ike_initiate(struct ike_endpoint *ep, int peer, int64_t now);

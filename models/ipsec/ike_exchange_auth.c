@@ -7,6 +7,8 @@
 
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 static struct ike_peer *sa_peer(const struct ike_sa *sa)
 {
 	return g_ptr_array_index(sa->ep->peers, sa->peer);
@@ -341,4 +343,18 @@ void ike_auth_response_in(struct ike_sa *sa, const struct ike_payload_list *in, 
 	ike_child_install(sa, &prop, true, sa->auth_child_spi, spi_out, (struct ike_crypto_buf){ NULL, 0 },
 			  (struct ike_crypto_buf){ sa->ni->data, sa->ni->len },
 			  (struct ike_crypto_buf){ sa->nr->data, sa->nr->len }, tsi, ni, tsr, nr, now);
+}
+
+bool ike_peer_set_psk(struct ike_endpoint *ep, int peer, const uint8_t *psk, size_t psk_len)
+{
+	if (peer < 0 || (guint)peer >= ep->peers->len || psk_len > IKE_MAX_PSK_LEN)
+		return false;
+	struct ike_peer *p = ep->peers->pdata[peer];
+	OPENSSL_cleanse(p->cfg.psk, sizeof p->cfg.psk);
+	memcpy(p->cfg.psk, psk, psk_len);
+	p->cfg.psk_len = psk_len;
+	/* the cached prf(PSK, "Key Pad for IKEv2") values belong to the old key */
+	OPENSSL_cleanse(p->psk_auth_keys, sizeof p->psk_auth_keys);
+	p->n_psk_auth_keys = 0;
+	return true;
 }
