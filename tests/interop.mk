@@ -8,6 +8,7 @@ tests_interop_test_live_CPPFLAGS = $(AM_CPPFLAGS) -DLIVE_DATA_DIR='"$(abs_top_sr
 tests_interop_test_live_CFLAGS = $(TEST_CFLAGS) $(CRYPTO_CFLAGS)
 tests_interop_test_live_LDADD = $(RUN_LIBS) $(CUNIT_LIBS)
 
-INTEROP_TESTS = tests/interop/test_live_pair.sh tests/interop/test_live_charon.sh
+INTEROP_TESTS = tests/interop/test_live_pair.sh tests/interop/test_live_charon.sh \
+	tests/interop/test_live_rekey.sh tests/interop/test_live_failures.sh tests/interop/test_live_dpd.sh
 TESTS += tests/interop/test_live $(INTEROP_TESTS)
 EXTRA_DIST += $(INTEROP_TESTS) tests/interop/lib.sh tests/interop/gateway.ini tests/interop/device.ini

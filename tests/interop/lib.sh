@@ -125,7 +125,9 @@ live_stop() {
 wait_for() {
 	local f=$1 pat=$2 secs=$3 count=${4:-1} i
 	for i in $(seq 1 $((secs * 20))); do
-		[ "$(grep -cE -- "$pat" "$f" 2>/dev/null)" -ge "$count" ] && return 0
+		local n
+		n=$(grep -cE -- "$pat" "$f" 2>/dev/null)
+		[ "${n:-0}" -ge "$count" ] && return 0
 		sleep 0.05
 	done
 	return 1
@@ -192,6 +194,9 @@ CONF
 }
 
 vici() { echo "unix://$dir/charon.vici"; }
+
+# charon_sas: what swanctl --list-sas says now, into $dir/sas.txt
+charon_sas() { swanctl --list-sas --uri "$(vici)" >"$dir/sas.txt" 2>&1; }
 
 charon_start() {
 	charon_conf

@@ -18,8 +18,6 @@ netns_setup
 charon_start
 AZURE_IKE="aes256-sha1-modp1024, aes256-sha256-modp1024, aes128-sha1-modp1024, aes128-sha256-modp1024"
 
-# charon_sas: what swanctl --list-sas says now
-charon_sas() { swanctl --list-sas --uri "$(vici)" >"$dir/sas.txt" 2>&1; }
 
 # ---- 1: charon initiates, GCM ----
 echo "# 1: charon initiates to the vpnsim gateway, Azure's default IKE proposals, ESP AES-GCM-256"
