@@ -1,1 +1,8 @@
-# tests/ike1.mk: IKEv1 tests.
+# tests/ike1.mk: IKEv1 tests: the engine with two peers in one process (key schedule vectors,
+# exchanges, failures, rekeys, NAT-T, hostile input), and a pcap that tshark must decrypt with the
+# ikev1_decryption_table rows the engine exports.
+check_PROGRAMS += tests/test_ike1
+TESTS += tests/test_ike1
+tests_test_ike1_SOURCES = tests/test_ike1.c tests/ike_pair.h tests/ike_pair.c
+tests_test_ike1_CFLAGS = $(TEST_CFLAGS) $(CRYPTO_CFLAGS)
+tests_test_ike1_LDADD = $(IKE_LIBS) $(ESP_LIBS) $(CUNIT_LIBS)

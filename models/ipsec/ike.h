@@ -225,6 +225,7 @@ enum ike_drop {
 	IKE_DROP_INVALID,      /* missing or bad payloads (INVALID_SYNTAX where answerable) */
 	IKE_DROP_DH,	       /* peer's KE invalid */
 	IKE_DROP_COOKIE,       /* missing or wrong cookie */
+	IKE_DROP_V1_PARSE,     /* IKEv1 (ISAKMP 1.x) header unusable (see v1_parse_drops) */
 	IKE_DROP_COUNT
 };
 const char *ike_drop_name(enum ike_drop d);
@@ -288,8 +289,8 @@ int ike_peer_add(struct ike_endpoint *ep, const struct ike_peer_cfg *cfg, GError
  * peer or a key longer than IKE_MAX_PSK_LEN. */
 bool ike_peer_set_psk(struct ike_endpoint *ep, int peer, const uint8_t *psk, size_t psk_len);
 
-/* Starts IKE_SA_INIT (IKEv1: Main Mode) with peer `peer`; returns the new SA's id, or 0 when the peer has no remote
- * address to initiate to (a responder-only configuration). */
+/* Starts IKE_SA_INIT (IKEv1: Main Mode) with peer `peer`; returns the new SA's id, or 0 when the
+ * peer has no remote address to initiate to (a responder-only configuration). */
 uint64_t ike_initiate(struct ike_endpoint *ep, int peer, int64_t now);
 
 /* Destroys an SA in any state at once, without telling the peer (a caller giving up on a

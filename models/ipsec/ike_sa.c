@@ -38,7 +38,7 @@ const char *ike_down_reason_name(enum ike_down_reason r)
 const char *ike_drop_name(enum ike_drop d)
 {
 	static const char *const names[] = { "parse",	   "no-sa",   "bad-marker", "sk",	"msg-id",
-					     "unexpected", "invalid", "dh",	    "cookie" };
+					     "unexpected", "invalid", "dh",	    "cookie",	"v1-parse" };
 	return (unsigned)d < G_N_ELEMENTS(names) ? names[d] : "?";
 }
 
@@ -157,6 +157,8 @@ static void child_free(struct ike_child *c)
 
 static void sa_free(struct ike_sa *sa)
 {
+	if (sa->v1)
+		ike1_sa_free(sa->v1);
 	ike_request_clear(&sa->req);
 	ike_frag_rx_clear(sa);
 	if (sa->resp_frags)
@@ -241,12 +243,18 @@ void ike_pool_release(struct ike_peer *p, uint32_t vip)
 
 int ike_peer_add(struct ike_endpoint *ep, const struct ike_peer_cfg *cfg, GError **err)
 {
+	if (cfg->ike_version > 2) {
+		g_set_error(err, IKE_ERROR, 6, "peer %s: IKE version %u", cfg->name ? cfg->name : "?", cfg->ike_version);
+		return -1;
+	}
 	if (cfg->n_ike == 0 || cfg->n_ike > IKE_MAX_PROPOSALS) {
 		g_set_error(err, IKE_ERROR, 1, "peer %s: 1..%d IKE proposals needed", cfg->name ? cfg->name : "?",
 			    IKE_MAX_PROPOSALS);
 		return -1;
 	}
-	for (size_t i = 0; i < cfg->n_ike; i++) {
+	if (cfg->ike_version == 1 && !ike1_peer_check(cfg, err))
+		return -1;
+	for (size_t i = 0; i < cfg->n_ike && cfg->ike_version != 1; i++) {
 		struct ike_transforms xf;
 		ike_ike_xf(&cfg->ike[i], &xf);
 		if (!ike_transforms_supported(&xf, true) || !ike_dh_group_lookup(cfg->ike[i].dh)) {
@@ -462,6 +470,8 @@ static int64_t keepalive_interval(const struct ike_sa *sa)
  * timeout. */
 static int64_t sa_deadline(const struct ike_sa *sa)
 {
+	if (sa->v1)
+		return ike1_deadline(sa);
 	const struct ike_peer_cfg *cfg = ike_sa_cfg(sa);
 	int64_t t = INT64_MAX;
 	if (sa->req.active)
@@ -549,6 +559,12 @@ void ike_timer(struct ike_endpoint *ep, uint64_t sa_id, int64_t now)
 	if (!sa)
 		return;
 	sa->timer_at_ns = INT64_MAX; /* it fired */
+	if (sa->v1) {
+		ike1_timer(sa, now);
+		if (sa->state != IKE_SA_DEAD)
+			ike_sa_update_timer(sa, now);
+		goto out;
+	}
 	if (sa->req.active && now >= sa->req.deadline_ns) {
 		if (!ike_request_timeout(sa, now))
 			goto out;
@@ -573,8 +589,14 @@ uint64_t ike_initiate(struct ike_endpoint *ep, int peer, int64_t now)
 {
 	ep->now_ns = now;
 	g_assert(peer >= 0 && (guint)peer < ep->peers->len);
-	if (((struct ike_peer *)g_ptr_array_index(ep->peers, peer))->cfg.remote.ip == 0)
+	const struct ike_peer *pp = g_ptr_array_index(ep->peers, peer);
+	if (pp->cfg.remote.ip == 0)
 		return 0;
+	if (pp->cfg.ike_version == 1) {
+		uint64_t v1_id = ike1_initiate(ep, peer, now);
+		bury(ep);
+		return v1_id;
+	}
 	struct ike_sa *sa = ike_sa_new(ep, peer, true, now);
 	uint64_t id = sa->id;
 	ike_sa_set_spi(sa, ike_random_spi64(ep));
@@ -742,6 +764,11 @@ void ike_input(struct ike_endpoint *ep, const struct ike_dgram *d, int64_t now)
 		p += 4;
 		len -= 4;
 	}
+	if (len > 17 && p[17] >> 4 == 1) {
+		ike1_input(ep, d, p, len, now); /* ISAKMP 1.x: IKEv1 */
+		bury(ep);
+		return;
+	}
 	struct ike_msg *msg = g_new(struct ike_msg, 1);
 	enum ike_parse_verdict v = ike_msg_parse(p, len, ep->cfg.max_msg_len, msg);
 	bool response = v != IKE_PARSE_TRUNCATED_HEADER && (msg->hdr.flags & IKE_FLAG_RESPONSE);
@@ -809,7 +836,10 @@ static bool queue_and_go(struct ike_endpoint *ep, uint64_t sa_id, enum ike_task 
 	if (spi && !ike_child_find(sa, spi))
 		return false;
 	ike_task_queue(sa, t, spi);
-	ike_task_next(sa, now);
+	if (sa->v1)
+		ike1_task_next(sa, now);
+	else
+		ike_task_next(sa, now);
 	if (sa->state != IKE_SA_DEAD)
 		ike_sa_update_timer(sa, now);
 	bury(ep);
@@ -870,7 +900,10 @@ void ike_child_bytes(struct ike_endpoint *ep, uint32_t spi_in, uint64_t bytes, i
 	} else {
 		return;
 	}
-	ike_task_next(sa, now);
+	if (sa->v1)
+		ike1_task_next(sa, now);
+	else
+		ike_task_next(sa, now);
 	if (sa->state != IKE_SA_DEAD)
 		ike_sa_update_timer(sa, now);
 	bury(ep);
@@ -964,12 +997,24 @@ size_t ike_sa_children(const struct ike_endpoint *ep, uint64_t sa_id, struct ike
 char *ike_sa_wireshark_row(const struct ike_endpoint *ep, uint64_t sa_id)
 {
 	const struct ike_sa *sa = ike_sa_by_id(ep, sa_id);
-	if (!sa || !sa->have_keys)
+	if (!sa || !sa->have_keys || sa->v1)
 		return NULL;
 	uint8_t si[8], sr[8];
 	ike_put64(si, sa->spi_i);
 	ike_put64(sr, sa->spi_r);
 	return ike_wireshark_ikev2_row(si, sr, &sa->keys);
+}
+
+char *ike_sa_wireshark_ikev1_row(const struct ike_endpoint *ep, uint64_t sa_id)
+{
+	const struct ike_sa *sa = ike_sa_by_id(ep, sa_id);
+	return sa && sa->v1 ? ike1_sa_wireshark_row(sa) : NULL;
+}
+
+uint8_t ike_sa_ike_version(const struct ike_endpoint *ep, uint64_t sa_id)
+{
+	const struct ike_sa *sa = ike_sa_by_id(ep, sa_id);
+	return sa ? (sa->v1 ? 1 : 2) : 0;
 }
 
 uint32_t ike_sa_vip(const struct ike_endpoint *ep, uint64_t sa_id)
