@@ -243,18 +243,39 @@ static bool build_gateway(struct run *r, struct scn_diags *d)
 	return true;
 }
 
-/* Point-to-site: the gateway's responder and the client groups. The clients authenticate with a
- * pre-shared key derived from the scenario's name: scenario files have no certificate material
- * yet (the engine does certificates: tests/test_p2s.c and bench/scale use them). */
+/* Certificate authentication from the run's PKI: ours is the server's (gateway) or the
+ * client's; both chain to the one root. */
+static struct p2s_auth pki_auth(const struct ike_pki_set *k, bool gateway)
+{
+	struct p2s_auth a = { 0 };
+	const GByteArray *cert = gateway ? k->server_cert : k->client_cert, *key = gateway ? k->server_key : k->client_key;
+	a.cert_der = cert->data;
+	a.cert_der_len = cert->len;
+	a.key_der = key->data;
+	a.key_der_len = key->len;
+	a.ca_der = k->ca_cert->data;
+	a.ca_der_len = k->ca_cert->len;
+	return a;
+}
+
+/* Point-to-site: the gateway's responder and the client groups. With certificates (Azure's
+ * IKEv2 P2S), a root, the gateway's and a client certificate come from a deterministic PKI
+ * seeded by the scenario's seed (models/ipsec/ike_pki.h); with p2s_auth = psk, a key derived
+ * from the scenario's name. */
 static bool build_p2s(struct run *r, struct scn_diags *d)
 {
 	const struct scenario *s = r->s;
-	r->p2s_psk = g_strdup_printf("p2s-%s", s->name);
 	struct gw_p2s_cfg pc;
 	memset(&pc, 0, sizeof pc);
 	pc.pool.addr = s->gw.p2s_pool.addr;
 	pc.pool.plen = s->gw.p2s_pool.plen;
-	pc.auth.psk = r->p2s_psk;
+	if (s->gw.p2s_auth == SCN_P2S_AUTH_PSK) {
+		r->p2s_psk = g_strdup_printf("p2s-%s", s->name);
+		pc.auth.psk = r->p2s_psk;
+	} else {
+		ike_pki_set_make(&r->p2s_pki, s->seed, (int)s->gw.p2s_key_bits, s->gw.name, "p2s-client");
+		pc.auth = pki_auth(&r->p2s_pki, true);
+	}
 	GError *err = NULL;
 	if (!gateway_enable_p2s(r->gw, &pc, &err)) {
 		scn_diag_add(d, SCN_ERROR, scenario_loc(s, "gateway", "p2s_pool"), "[gateway] p2s_pool: %s", err->message);
@@ -272,7 +293,10 @@ static bool build_p2s(struct run *r, struct scn_diags *d)
 		gc.arrive_to_ns = g->arrive_to_ns;
 		gc.backoff_min_ns = g->reconnect_min_ns;
 		gc.backoff_max_ns = g->reconnect_max_ns;
-		gc.auth.psk = r->p2s_psk;
+		if (r->p2s_psk)
+			gc.auth.psk = r->p2s_psk;
+		else
+			gc.auth = pki_auth(&r->p2s_pki, false);
 		gc.clients_per_isp = g->count > 64 ? 64 : 0;
 		char path[64];
 		snprintf(path, sizeof path, "p2s:%s", g->name);
@@ -595,6 +619,7 @@ void run_destroy(struct run *r)
 	g_free(r->faults);
 	g_free(r->groups);
 	g_free(r->p2s_psk);
+	ike_pki_set_free(&r->p2s_pki);
 	memset(r, 0, sizeof *r);
 }
 

@@ -94,6 +94,8 @@ static const struct key_spec scenario_keys[] = {
 	{ 0 },
 };
 
+static const struct choice p2s_auths[] = { { "certificate", SCN_P2S_AUTH_CERTIFICATE }, { "psk", SCN_P2S_AUTH_PSK }, { 0 } };
+
 static const struct key_spec gateway_keys[] = {
 	K("name", V_IDENT, struct scn_gateway, name),
 	{ "sku", V_STR, offsetof(struct scn_gateway, sku), true, NULL, 0, 0 },
@@ -109,6 +111,8 @@ static const struct key_spec gateway_keys[] = {
 	K("p2s_pool", V_PREFIX, struct scn_gateway, p2s_pool),
 	K("queue", V_SIZE64, struct scn_gateway, queue_bytes),
 	K("bgp", V_BOOL, struct scn_gateway, bgp),
+	KC("p2s_auth", struct scn_gateway, p2s_auth, p2s_auths),
+	KU("p2s_key_bits", V_UINT, struct scn_gateway, p2s_key_bits, 1024, 4096),
 	{ 0 },
 };
 

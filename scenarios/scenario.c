@@ -47,6 +47,7 @@ struct scenario *scenario_new(void)
 	g->vnet = g_array_new(FALSE, TRUE, sizeof(struct scn_prefix));
 	g->health_probe_interval_ns = GW_DEFAULT_PROBE_INTERVAL_NS;
 	g->health_probe_threshold = GW_DEFAULT_PROBE_THRESHOLD;
+	g->p2s_key_bits = 2048;
 	g->takeover_delay_ns = GW_DEFAULT_TAKEOVER_DELAY_NS;
 	g->planned_handover_ns = GW_DEFAULT_PLANNED_HANDOVER_NS;
 	g->queue_bytes = GW_DEFAULT_QUEUE_BYTES;

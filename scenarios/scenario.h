@@ -52,6 +52,8 @@ struct scn_policy {
 };
 
 /* Defaults are given per field; "required" fields have none. */
+enum scn_p2s_auth { SCN_P2S_AUTH_CERTIFICATE, SCN_P2S_AUTH_PSK };
+
 struct scn_gateway {
 	struct scn_loc loc;
 	char *name;              /* default "azure-gw" */
@@ -71,6 +73,8 @@ struct scn_gateway {
 	bool p2s;                /* true when p2s_pool is given (default: no P2S) */
 	struct scn_prefix p2s_pool;
 	uint64_t queue_bytes;    /* the instance's processing queue; default 2 MB (2 MiB) */
+	enum scn_p2s_auth p2s_auth; /* default certificate (Azure's IKEv2 P2S) */
+	unsigned p2s_key_bits;   /* RSA size of the generated P2S certificates; default 2048 */
 	bool bgp;                /* active-active VNet routing follows tunnels (BGP); default false:
 				  * static routes to every healthy instance */
 };

@@ -217,6 +217,9 @@ static void check_gateway_rules(struct v *v)
 
 static void check_p2s_pool(struct v *v)
 {
+	if (v->s->gw.p2s_key_bits % 256)
+		err(v, "gateway", "p2s_key_bits", "expected a multiple of 256 (1024, 2048, 3072, 4096), found %u",
+		    v->s->gw.p2s_key_bits);
 	const struct scenario *s = v->s;
 	const struct scn_gateway *g = &s->gw;
 	if (!g->p2s)

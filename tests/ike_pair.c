@@ -1,12 +1,10 @@
 /* ike_pair.c: the two-peers-in-one-process harness of ike_pair.h. */
 #include "tests/ike_pair.h"
 
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
+#include "models/ipsec/ike_pki.h"
+
 #include <openssl/evp.h>
-#include <openssl/param_build.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,135 +345,25 @@ bool ike_pair_child_matches(const struct ike_pair *p, int a, uint32_t spi_in)
 	       memcmp(x->key_in_encr, x->key_out_encr, x->encr_key_len) != 0;
 }
 
-/* ---- deterministic test PKI ---- */
-
-static BIGNUM *det_prime(uint64_t *rng, int bits, BN_CTX *ctx)
-{
-	size_t n = (size_t)bits / 8;
-	uint8_t *b = g_malloc(n);
-	for (size_t i = 0; i < n; i += 8) {
-		uint64_t v = splitmix(rng);
-		for (size_t k = 0; k < 8 && i + k < n; k++)
-			b[i + k] = (uint8_t)(v >> (8 * k));
-	}
-	b[0] |= 0xc0; /* two top bits: the product has exactly 2 * bits bits */
-	b[n - 1] |= 1;
-	BIGNUM *p = BN_bin2bn(b, (int)n, NULL);
-	g_free(b);
-	/* BN_check_prime draws Miller-Rabin bases from OpenSSL's RNG; its answer, hence the prime,
-	 * does not depend on them (error probability below 2^-128) */
-	while (BN_check_prime(p, ctx, NULL) != 1 || BN_mod_word(p, 65537) == 1)
-		BN_add_word(p, 2);
-	return p;
-}
-
-static EVP_PKEY *det_rsa(uint64_t *rng, int bits)
-{
-	BN_CTX *ctx = BN_CTX_new();
-	BIGNUM *p = det_prime(rng, bits / 2, ctx), *q = det_prime(rng, bits / 2, ctx);
-	BIGNUM *e = BN_new(), *n = BN_new(), *p1 = BN_dup(p), *q1 = BN_dup(q), *phi = BN_new(), *d = BN_new(),
-	       *dp = BN_new(), *dq = BN_new(), *qinv = BN_new();
-	BN_set_word(e, 65537);
-	BN_mul(n, p, q, ctx);
-	BN_sub_word(p1, 1);
-	BN_sub_word(q1, 1);
-	BN_mul(phi, p1, q1, ctx);
-	if (!BN_mod_inverse(d, e, phi, ctx) || !BN_mod(dp, d, p1, ctx) || !BN_mod(dq, d, q1, ctx) ||
-	    !BN_mod_inverse(qinv, q, p, ctx))
-		g_error("test RSA key: arithmetic failed");
-	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n);
-	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e);
-	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_D, d);
-	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR1, p);
-	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_FACTOR2, q);
-	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT1, dp);
-	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_EXPONENT2, dq);
-	OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_COEFFICIENT1, qinv);
-	OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
-	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
-	EVP_PKEY *key = NULL;
-	if (!params || !pc || EVP_PKEY_fromdata_init(pc) != 1 ||
-	    EVP_PKEY_fromdata(pc, &key, EVP_PKEY_KEYPAIR, params) != 1)
-		g_error("test RSA key: EVP_PKEY_fromdata failed");
-	EVP_PKEY_CTX_free(pc);
-	OSSL_PARAM_free(params);
-	OSSL_PARAM_BLD_free(bld);
-	BIGNUM *all[] = { p, q, e, n, p1, q1, phi, d, dp, dq, qinv };
-	for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
-		BN_clear_free(all[i]);
-	BN_CTX_free(ctx);
-	return key;
-}
-
-static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
-{
-	X509V3_CTX v3;
-	X509V3_set_ctx(&v3, issuer ? issuer : x, x, NULL, NULL, 0);
-	X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, &v3, nid, value);
-	if (!ext || !X509_add_ext(x, ext, -1))
-		g_error("test certificate: extension failed");
-	X509_EXTENSION_free(ext);
-}
-
-/* A certificate for `key` with subject O=vpnsim, CN=cn, signed by issuer (NULL: self-signed). */
-static X509 *make_cert(EVP_PKEY *key, const char *cn, X509 *issuer, EVP_PKEY *issuer_key, long serial, bool ca)
-{
-	X509 *x = X509_new();
-	X509_set_version(x, 2);
-	ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
-	ASN1_TIME_set_string(X509_getm_notBefore(x), "20200101000000Z");
-	ASN1_TIME_set_string(X509_getm_notAfter(x), "20491231235959Z");
-	X509_set_pubkey(x, key);
-	X509_NAME *name = X509_get_subject_name(x);
-	X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, (const unsigned char *)"vpnsim", -1, -1, 0);
-	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
-	X509_set_issuer_name(x, issuer ? X509_get_subject_name(issuer) : name);
-	add_ext(x, issuer, NID_basic_constraints, ca ? "critical,CA:TRUE" : "CA:FALSE");
-	if (ca)
-		add_ext(x, issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
-	if (!X509_sign(x, issuer_key ? issuer_key : key, EVP_sha256()))
-		g_error("test certificate: signing failed");
-	return x;
-}
-
-static GByteArray *cert_der(X509 *x)
-{
-	uint8_t *d = NULL;
-	int n = i2d_X509(x, &d);
-	GByteArray *a = g_byte_array_new();
-	g_byte_array_append(a, d, (guint)n);
-	OPENSSL_free(d);
-	return a;
-}
-
-static GByteArray *key_der(EVP_PKEY *k)
-{
-	uint8_t *d = NULL;
-	int n = i2d_PrivateKey(k, &d);
-	GByteArray *a = g_byte_array_new();
-	g_byte_array_append(a, d, (guint)n);
-	OPENSSL_free(d);
-	return a;
-}
+/* ---- deterministic test PKI (models/ipsec/ike_pki.c) ---- */
 
 void ike_pair_pki_make(struct ike_pair_pki *pki, uint64_t seed, int bits)
 {
 	uint64_t rng = seed;
-	EVP_PKEY *ca_key = det_rsa(&rng, bits), *k0 = det_rsa(&rng, bits), *k1 = det_rsa(&rng, bits);
-	EVP_PKEY *rca_key = det_rsa(&rng, bits), *rk = det_rsa(&rng, bits);
-	X509 *ca = make_cert(ca_key, "vpnsim test CA", NULL, NULL, 1, true);
-	X509 *c0 = make_cert(k0, "node0", ca, ca_key, 2, false), *c1 = make_cert(k1, "node1", ca, ca_key, 3, false);
-	X509 *rca = make_cert(rca_key, "rogue CA", NULL, NULL, 1, true);
-	X509 *rc = make_cert(rk, "node0", rca, rca_key, 2, false);
-	pki->ca_cert = cert_der(ca);
-	pki->cert[0] = cert_der(c0);
-	pki->cert[1] = cert_der(c1);
-	pki->key[0] = key_der(k0);
-	pki->key[1] = key_der(k1);
-	pki->rogue_ca_cert = cert_der(rca);
-	pki->rogue_cert = cert_der(rc);
-	pki->rogue_key = key_der(rk);
+	EVP_PKEY *ca_key = ike_pki_rsa(&rng, bits), *k0 = ike_pki_rsa(&rng, bits), *k1 = ike_pki_rsa(&rng, bits);
+	EVP_PKEY *rca_key = ike_pki_rsa(&rng, bits), *rk = ike_pki_rsa(&rng, bits);
+	X509 *ca = ike_pki_cert(ca_key, "vpnsim test CA", NULL, NULL, 1, true);
+	X509 *c0 = ike_pki_cert(k0, "node0", ca, ca_key, 2, false), *c1 = ike_pki_cert(k1, "node1", ca, ca_key, 3, false);
+	X509 *rca = ike_pki_cert(rca_key, "rogue CA", NULL, NULL, 1, true);
+	X509 *rc = ike_pki_cert(rk, "node0", rca, rca_key, 2, false);
+	pki->ca_cert = ike_pki_cert_der(ca);
+	pki->cert[0] = ike_pki_cert_der(c0);
+	pki->cert[1] = ike_pki_cert_der(c1);
+	pki->key[0] = ike_pki_key_der(k0);
+	pki->key[1] = ike_pki_key_der(k1);
+	pki->rogue_ca_cert = ike_pki_cert_der(rca);
+	pki->rogue_cert = ike_pki_cert_der(rc);
+	pki->rogue_key = ike_pki_key_der(rk);
 	X509 *xs[] = { ca, c0, c1, rca, rc };
 	for (size_t i = 0; i < G_N_ELEMENTS(xs); i++)
 		X509_free(xs[i]);
