@@ -21,3 +21,10 @@ EXTRA_DIST += tests/test_ike_strongswan.sh
 tests_ike_live_peer_SOURCES = tests/ike_live_peer.c tests/ike_pair.h tests/ike_pair.c
 tests_ike_live_peer_CFLAGS = $(TEST_CFLAGS) $(CRYPTO_CFLAGS)
 tests_ike_live_peer_LDADD = $(IKE_LIBS) $(ESP_LIBS)
+
+# The policy knobs the pain-point scenarios rest on: TS cover, PSK change.
+check_PROGRAMS += tests/test_ike_policy
+TESTS += tests/test_ike_policy
+tests_test_ike_policy_SOURCES = tests/test_ike_policy.c tests/ike_pair.h tests/ike_pair.c
+tests_test_ike_policy_CFLAGS = $(TEST_CFLAGS) $(CRYPTO_CFLAGS)
+tests_test_ike_policy_LDADD = $(IKE_LIBS) $(ESP_LIBS) $(CUNIT_LIBS)
