@@ -6,3 +6,10 @@ TESTS += tests/test_ike1
 tests_test_ike1_SOURCES = tests/test_ike1.c tests/ike_pair.h tests/ike_pair.c
 tests_test_ike1_CFLAGS = $(TEST_CFLAGS) $(CRYPTO_CFLAGS)
 tests_test_ike1_LDADD = $(IKE_LIBS) $(ESP_LIBS) $(CUNIT_LIBS)
+
+check_PROGRAMS += tests/test_ike1_pcap
+TESTS += tests/test_ike1_tshark.sh
+EXTRA_DIST += tests/test_ike1_tshark.sh
+tests_test_ike1_pcap_SOURCES = tests/test_ike1_pcap.c tests/ike_pair.h tests/ike_pair.c
+tests_test_ike1_pcap_CFLAGS = $(TEST_CFLAGS) $(CRYPTO_CFLAGS)
+tests_test_ike1_pcap_LDADD = $(IKE_LIBS) $(ESP_LIBS) $(SIM_LIBS)
