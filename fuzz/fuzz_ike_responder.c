@@ -9,14 +9,18 @@
  *   responder on port 500; with bit 2 set the harness's own valid IKE_SA_INIT goes first and
  *   the cookie threshold is 1, so the raw request meets the COOKIE check (RFC 7296 §2.6).
  * - otherwise: authenticated mode. Bit 2 picks the IKE SA's cipher (0: AES-GCM-16-256,
- *   1: AES-CBC-256 + HMAC-SHA2-256-128; PRF HMAC-SHA2-256, Curve25519 in both). The harness
+ *   1: AES-CBC-256 + HMAC-SHA2-256-128; PRF HMAC-SHA2-256, Curve25519 in both), bit 3 the
+ *   responder's authentication (0: PSK; 1: X.509 certificates of a fixed RSA-1024 test PKI,
+ *   ike_responder_pki.h, so CERT payloads reach the certificate checks). The harness
  *   runs IKE_SA_INIT with a fresh responder (whose random bytes restart at the same seed every
  *   run), then reads records until the input ends:
  *     [flags][first payload type][length, 2 bytes big-endian][plaintext chain, length bytes]
  *   flags: bits 0-1 the exchange (IKE_AUTH, CREATE_CHILD_SA, INFORMATIONAL, IKE_AUTH), bit 4
  *   repeats the previous message ID (a retransmission), bit 5 leaves a PSK AUTH payload as it
  *   is (by default an AUTH payload with method 2 and a 32-byte value is rewritten to the right
- *   MIC for the IDi payload of the chain, so the fuzzer gets past authentication), bit 6 sets the
+ *   MIC for the IDi payload of the chain, and in certificate mode one with method 14 and room
+ *   for an RSA-1024 signature gets the initiator's real signature, so the fuzzer gets past
+ *   authentication), bit 6 sets the
  *   response flag, bit 7 fires the SA's pending timer after the message. A short last record
  *   takes what is left.
  * One endpoint per run, freed at the end: nothing leaks between runs.
@@ -29,7 +33,10 @@
 #include "models/ipsec/ike_consts.h"
 #include "models/ipsec/ike_crypto.h"
 #include "models/ipsec/ike_dh.h"
+#include "fuzz/ike_responder_pki.h"
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +48,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define SPI_I UINT64_C(0x0123456789abcdef)
 #define PSK "fuzz-shared-key"
 #define MAX_OUT 16
+#define PKI_BITS 1024
+#define SIG_BLOB_LEN (1 + 15 + PKI_BITS / 8) /* RFC 7427: length, AlgorithmIdentifier, signature */
+
+/* sha256WithRSAEncryption AlgorithmIdentifier (RFC 7427 Appendix A.3.3) */
+static const uint8_t ALG_RSA_SHA256[15] = { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86,
+					    0xf7, 0x0d, 0x01, 0x01, 0x0b, 0x05, 0x00 };
+
+/* The PKI: node 0 is the responder, node 1 the initiator. */
+static EVP_PKEY *client_key;
+static GByteArray *client_dn; /* DER subject of node 1's certificate */
 
 static void must(bool cond, const char *what)
 {
@@ -144,7 +161,7 @@ static void run_clear(struct run *r)
 
 /* A responder with one PSK peer that accepts any address (as a P2S gateway does), a virtual-IP
  * pool, both IKE ciphers and three ESP proposals. */
-static struct ike_endpoint *responder_new(struct run *r, unsigned cookie_threshold)
+static struct ike_endpoint *responder_new(struct run *r, unsigned cookie_threshold, bool cert)
 {
 	memset(r, 0, sizeof *r);
 	r->rng = UINT64_C(0x5eed);
@@ -178,6 +195,16 @@ static struct ike_endpoint *responder_new(struct run *r, unsigned cookie_thresho
 	p.pool_start = 0xac100001u; /* 172.16.0.1 */
 	p.pool_size = 4;
 	p.fragment_mtu = 576;
+	if (cert) {
+		p.auth = IKE_AUTH_MODE_CERT;
+		p.key_der = PKI_KEY0;
+		p.key_der_len = sizeof PKI_KEY0;
+		p.cert_der = PKI_CERT0;
+		p.cert_der_len = sizeof PKI_CERT0;
+		p.ca_der = PKI_CA_CERT;
+		p.ca_der_len = sizeof PKI_CA_CERT;
+		p.local_id.len = 0;
+	}
 	must(ike_peer_add(ep, &p, NULL) == 0, "peer refused");
 	return ep;
 }
@@ -194,7 +221,7 @@ struct variant {
 	uint8_t psk_key[IKE_CRYPTO_MAX_PRF_LEN];
 };
 
-static struct variant variants[2];
+static struct variant variants[2][2]; /* [cipher][cert] */
 static struct ike_dh_key *our_dh;
 static uint8_t our_pub[32];
 static const uint8_t NI[32] = { 0x4e, 0x69, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
@@ -240,12 +267,12 @@ static void feed(struct ike_endpoint *ep, const uint8_t *p, size_t len, int64_t 
 
 /* Runs IKE_SA_INIT on a fresh responder; on the first call per cipher derives the keys from the
  * answer, afterwards checks the answer is the same. */
-static struct ike_endpoint *establish_init(struct run *r, int cipher)
+static struct ike_endpoint *establish_init(struct run *r, int cipher, int cert)
 {
-	struct variant *v = &variants[cipher];
+	struct variant *v = &variants[cipher][cert];
 	if (!v->init_req)
 		v->init_req = build_init_request(cipher, NULL, 0);
-	struct ike_endpoint *ep = responder_new(r, 0);
+	struct ike_endpoint *ep = responder_new(r, 0, cert);
 	feed(ep, v->init_req->data, v->init_req->len, 0);
 	must(r->n_out == 1, "no IKE_SA_INIT response");
 	GByteArray *resp = r->out[0];
@@ -281,26 +308,49 @@ static struct ike_endpoint *establish_init(struct run *r, int cipher)
 	return ep;
 }
 
-/* Rewrites a PSK AUTH payload of an IKE_AUTH chain to the right MIC for the chain's IDi. */
-static void fix_auth(const struct variant *v, uint8_t first, uint8_t *chain, size_t len)
+/* RFC 7427 AUTH data: the AlgorithmIdentifier's length and bytes, then node 1's RSA signature
+ * (SHA-256, PKCS#1 v1.5) over octets, into out (SIG_BLOB_LEN bytes). */
+static void sign_blob(const GByteArray *octets, uint8_t *out)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	size_t sl = PKI_BITS / 8;
+	out[0] = sizeof ALG_RSA_SHA256;
+	memcpy(out + 1, ALG_RSA_SHA256, sizeof ALG_RSA_SHA256);
+	must(c && EVP_DigestSignInit_ex(c, NULL, "SHA256", NULL, NULL, client_key, NULL) == 1 &&
+		     EVP_DigestSign(c, out + 1 + sizeof ALG_RSA_SHA256, &sl, octets->data, octets->len) == 1 &&
+		     sl == PKI_BITS / 8,
+	     "RSA signature");
+	EVP_MD_CTX_free(c);
+}
+
+/* Rewrites the AUTH payload of an IKE_AUTH chain to the right value for the chain's IDi: a PSK
+ * MIC (method 2, 32 bytes) with a PSK responder, node 1's signature (method 14, room for it) with
+ * a certificate responder. */
+static void fix_auth(const struct variant *v, bool cert, uint8_t first, uint8_t *chain, size_t len)
 {
 	struct ike_payload_list *l = g_new(struct ike_payload_list, 1);
 	if (ike_payloads_parse(first, chain, len, l) == IKE_PARSE_OK) {
 		int id = ike_payload_find(l, IKE_PL_IDI, 0), au = ike_payload_find(l, IKE_PL_AUTH, 0);
-		if (id >= 0 && au >= 0 && l->pl[au].u.typed.kind == IKE_AUTH_SHARED_KEY_MIC &&
-		    l->pl[au].u.typed.data.len == 32 && l->pl[id].raw.len >= IKE_GENERIC_HDR_LEN) {
+		uint8_t method = cert ? IKE_AUTH_DIGITAL_SIGNATURE : IKE_AUTH_SHARED_KEY_MIC;
+		size_t want = cert ? SIG_BLOB_LEN : 32;
+		if (id >= 0 && au >= 0 && l->pl[au].u.typed.kind == method && l->pl[au].u.typed.data.len == want &&
+		    l->pl[id].raw.len >= IKE_GENERIC_HDR_LEN) {
 			struct ike_crypto_buf sk_p = { v->keys.sk_pi, v->keys.prf_len };
 			struct ike_crypto_buf m1 = { v->init_req->data, v->init_req->len };
 			struct ike_crypto_buf nr = { v->nr->data, v->nr->len };
 			struct ike_crypto_buf idb = { l->pl[id].raw.p + IKE_GENERIC_HDR_LEN,
 						      l->pl[id].raw.len - IKE_GENERIC_HDR_LEN };
 			GByteArray *so = g_byte_array_new();
-			uint8_t mic[IKE_CRYPTO_MAX_PRF_LEN];
-			struct ike_crypto_buf sob;
+			uint8_t *dst = chain + (l->pl[au].u.typed.data.p - chain);
 			must(ike_auth_signed_octets(IKE_PRF_HMAC_SHA2_256, sk_p, m1, nr, idb, so), "signed octets");
-			sob = (struct ike_crypto_buf){ so->data, so->len };
-			must(ike_psk_auth_keyed(IKE_PRF_HMAC_SHA2_256, v->psk_key, sob, mic), "AUTH");
-			memcpy(chain + (l->pl[au].u.typed.data.p - chain), mic, 32);
+			if (cert) {
+				sign_blob(so, dst);
+			} else {
+				uint8_t mic[IKE_CRYPTO_MAX_PRF_LEN];
+				struct ike_crypto_buf sob = { so->data, so->len };
+				must(ike_psk_auth_keyed(IKE_PRF_HMAC_SHA2_256, v->psk_key, sob, mic), "AUTH");
+				memcpy(dst, mic, 32);
+			}
 			g_byte_array_unref(so);
 		}
 	}
@@ -339,11 +389,11 @@ static const uint8_t EXCHANGES[4] = { IKE_EXCH_IKE_AUTH, IKE_EXCH_CREATE_CHILD_S
 				      IKE_EXCH_IKE_AUTH };
 
 /* Returns the run's counters of established SAs (for the self-check). */
-static uint64_t run_authenticated(const uint8_t *data, size_t size, int cipher)
+static uint64_t run_authenticated(const uint8_t *data, size_t size, int cipher, int cert)
 {
 	struct run r;
-	struct ike_endpoint *ep = establish_init(&r, cipher);
-	const struct variant *v = &variants[cipher];
+	struct ike_endpoint *ep = establish_init(&r, cipher, cert);
+	const struct variant *v = &variants[cipher][cert];
 	uint32_t msg_id = 0;
 	int64_t now = 1000000;
 	size_t off = 0;
@@ -359,7 +409,7 @@ static uint64_t run_authenticated(const uint8_t *data, size_t size, int cipher)
 		if (!(fl & 0x10))
 			msg_id++;
 		if (exch == IKE_EXCH_IKE_AUTH && !(fl & 0x20))
-			fix_auth(v, first, chain, len);
+			fix_auth(v, cert, first, chain, len);
 		uint8_t flags = IKE_FLAG_INITIATOR | ((fl & 0x40) ? IKE_FLAG_RESPONSE : 0);
 		send_protected(ep, v, exch, flags, msg_id, first, chain, len, now);
 		g_free(chain);
@@ -379,11 +429,12 @@ static uint64_t run_authenticated(const uint8_t *data, size_t size, int cipher)
 static void run_raw(const uint8_t *data, size_t size, bool cookie_first)
 {
 	struct run r;
-	struct ike_endpoint *ep = responder_new(&r, cookie_first ? 1 : 0);
+	struct ike_endpoint *ep = responder_new(&r, cookie_first ? 1 : 0, false);
 	if (cookie_first) {
-		if (!variants[0].init_req)
-			variants[0].init_req = build_init_request(0, NULL, 0);
-		feed(ep, variants[0].init_req->data, variants[0].init_req->len, 0);
+		struct variant *v = &variants[0][0];
+		if (!v->init_req)
+			v->init_req = build_init_request(0, NULL, 0);
+		feed(ep, v->init_req->data, v->init_req->len, 0);
 	}
 	feed(ep, data, size, 1000);
 	ike_endpoint_free(ep);
@@ -435,12 +486,21 @@ static void seed_ts(struct ike_builder *b)
 	ike_build_ts(b, IKE_PL_TSR, &ts, 1);
 }
 
-/* An IKE_AUTH request: IDi, AUTH (fixed up by the harness), SA, TS, optionally CP and notifies. */
-static void seed_auth(GByteArray *out, bool cp, bool gcm, bool id_ip)
+/* An IKE_AUTH request: IDi, AUTH (fixed up by the harness), SA, TS, optionally CP and notifies;
+ * for a certificate responder IDi is node 1's subject, then CERT and CERTREQ. */
+static void seed_auth(GByteArray *out, bool cp, bool gcm, bool id_ip, bool cert)
 {
 	struct ike_builder b;
 	ike_builder_init_inner(&b);
-	if (id_ip) {
+	if (cert) {
+		ike_build_id(&b, IKE_PL_IDI, IKE_ID_DER_ASN1_DN, client_dn->data, client_dn->len);
+		ike_build_cert(&b, IKE_PL_CERT, IKE_CERT_X509_SIGNATURE, PKI_CERT1, sizeof PKI_CERT1);
+		uint8_t hash[20];
+		memset(hash, 0x5a, sizeof hash);
+		ike_build_cert(&b, IKE_PL_CERTREQ, IKE_CERT_X509_SIGNATURE, hash, sizeof hash);
+		uint8_t blob[SIG_BLOB_LEN] = { 0 };
+		ike_build_auth(&b, IKE_AUTH_DIGITAL_SIGNATURE, blob, sizeof blob);
+	} else if (id_ip) {
 		static const uint8_t ip[4] = { 198, 51, 100, 1 };
 		ike_build_id(&b, IKE_PL_IDI, IKE_ID_IPV4_ADDR, ip, 4);
 	} else {
@@ -448,7 +508,8 @@ static void seed_auth(GByteArray *out, bool cp, bool gcm, bool id_ip)
 	}
 	ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
 	uint8_t zero[32] = { 0 };
-	ike_build_auth(&b, IKE_AUTH_SHARED_KEY_MIC, zero, sizeof zero);
+	if (!cert)
+		ike_build_auth(&b, IKE_AUTH_SHARED_KEY_MIC, zero, sizeof zero);
 	if (cp) {
 		struct ike_cp_attr_spec a[] = { { IKE_CP_INTERNAL_IP4_ADDRESS, NULL, 0 },
 						{ IKE_CP_INTERNAL_IP4_DNS, NULL, 0 } };
@@ -461,11 +522,12 @@ static void seed_auth(GByteArray *out, bool cp, bool gcm, bool id_ip)
 
 static void write_seeds(const char *dir)
 {
-	for (int k = 0; k < 6; k++) {
+	for (int k = 0; k < 8; k++) {
 		GByteArray *s = g_byte_array_new();
-		uint8_t mode = (uint8_t)((k & 1) << 2); /* cipher */
+		bool cert = k >= 6;
+		uint8_t mode = (uint8_t)((k & 1) << 2 | (cert ? 8 : 0)); /* cipher, authentication */
 		g_byte_array_append(s, &mode, 1);
-		seed_auth(s, k >= 2, k != 3, k == 4);
+		seed_auth(s, k >= 2, k != 3, k == 4, cert);
 		struct ike_builder b;
 		if (k == 1 || k == 2) { /* DPD, then a DELETE of the CHILD SA */
 			ike_builder_init_inner(&b);
@@ -508,16 +570,28 @@ static void write_seeds(const char *dir)
 
 static void setup(void)
 {
+	const uint8_t *q = PKI_KEY1;
+	client_key = d2i_AutoPrivateKey(NULL, &q, (long)sizeof PKI_KEY1);
+	q = PKI_CERT1;
+	X509 *x = d2i_X509(NULL, &q, (long)sizeof PKI_CERT1);
+	must(client_key && x, "test PKI");
+	uint8_t *dn = NULL;
+	int n = i2d_X509_NAME(X509_get_subject_name(x), &dn);
+	must(n > 0, "subject DN");
+	client_dn = g_byte_array_new();
+	g_byte_array_append(client_dn, dn, (guint)n);
+	OPENSSL_free(dn);
+	X509_free(x);
 	const struct ike_dh_group *g = ike_dh_group_lookup(IKE_DH_CURVE25519);
 	must(g && ike_dh_public_len(g) == sizeof our_pub, "Curve25519");
 	uint8_t priv[32];
 	memset(priv, 0x61, sizeof priv);
 	must(ike_dh_generate(g, priv, sizeof priv, &our_dh, our_pub) == IKE_DHV_OK, "our DH key");
-	/* Self-check: the seed IKE_AUTH must establish the SA with either cipher. */
-	for (int cipher = 0; cipher < 2; cipher++) {
+	/* Self-check: the seed IKE_AUTH must establish the SA with either cipher and authentication. */
+	for (int k = 0; k < 4; k++) {
 		GByteArray *s = g_byte_array_new();
-		seed_auth(s, true, true, false);
-		must(run_authenticated(s->data, s->len, cipher) == 1, "the seed IKE_AUTH did not establish the SA");
+		seed_auth(s, true, true, false, k >= 2);
+		must(run_authenticated(s->data, s->len, k & 1, k >= 2) == 1, "the seed IKE_AUTH did not establish the SA");
 		g_byte_array_unref(s);
 	}
 	const char *dir = g_getenv("FUZZ_IKE_RESPONDER_SEEDS");
@@ -538,6 +612,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((mode & 3) == 3)
 		run_raw(data + 1, size - 1, mode & 4);
 	else
-		run_authenticated(data + 1, size - 1, (mode >> 2) & 1);
+		run_authenticated(data + 1, size - 1, (mode >> 2) & 1, (mode >> 3) & 1);
 	return 0;
 }
