@@ -76,6 +76,17 @@ static double num(JsonObject *o, const char *name)
 	return NAN;
 }
 
+/* An integer member in full (seeds and counters exceed a double's 53 bits); "-" when missing. The
+ * report writes unsigned 64-bit values as int64, so negative ones are read back as unsigned. */
+static char *intstr(JsonObject *o, const char *name)
+{
+	JsonNode *n = member(o, name);
+	if (n && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_INT64)
+		return g_strdup_printf("%" G_GUINT64_FORMAT, (guint64)json_node_get_int(n));
+	double v = num(o, name);
+	return isnan(v) ? g_strdup("-") : g_strdup_printf("%.0f", v);
+}
+
 static bool flag(JsonObject *o, const char *name)
 {
 	JsonNode *n = member(o, name);
@@ -552,7 +563,7 @@ static void section_counters(GString *o, JsonObject *root)
 		}
 		g_string_append(rows, "<tr>");
 		cell(rows, l->data, false);
-		cell_take(rows, fmt_num("%.0f", v), true);
+		cell_take(rows, intstr(c, l->data), true);
 		g_string_append(rows, "</tr>\n");
 		shown++;
 	}
@@ -594,7 +605,7 @@ char *viz_html_report_text(JsonNode *report, const char *dir, GError **err)
 	g_string_append(o, "</h1>\n<p class=\"meta\">");
 	esc(o, str(sc, "description"));
 	g_autofree char *dur = fmt_num("%.0f", num(sc, "duration_s"));
-	g_autofree char *seed = fmt_num("%.0f", num(sc, "seed"));
+	g_autofree char *seed = intstr(sc, "seed");
 	g_autofree char *failed = fmt_num("%.0f", num(root, "expectations_failed"));
 	g_string_append_printf(o, "<br>%s s simulated, seed %s; gateway ", dur, seed);
 	esc(o, str(gw, "sku"));
@@ -646,7 +657,7 @@ char *viz_html_report_text(JsonNode *report, const char *dir, GError **err)
 	section_counters(o, root);
 
 	JsonObject *eng = obj(root, "engine");
-	g_autofree char *events = fmt_num("%.0f", num(eng, "events"));
+	g_autofree char *events = intstr(eng, "events");
 	g_string_append_printf(o, "<p class=\"note\">Written by vpnsim from report.json (%s events simulated). The "
 				  "pictures are also beside this page as .svg, with their gnuplot .gp and .dat.</p>\n",
 			       events);
@@ -730,7 +741,8 @@ static void rows_general(struct viz_table *t, const struct viz_compare_run *runs
 						     num(root, "expectations_failed"), alen(arr(root, "expectations")))
 				   : g_strdup("-");
 		g->cells[r] = g_strdup_printf("%s %s", str(gw, "sku"), str(gw, "mode"));
-		d->cells[r] = g_strdup_printf("%.0f s, seed %.0f", num(sc, "duration_s"), num(sc, "seed"));
+		g_autofree char *seed = intstr(sc, "seed");
+		d->cells[r] = g_strdup_printf("%.0f s, seed %s", num(sc, "duration_s"), seed);
 	}
 }
 
