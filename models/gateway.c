@@ -353,6 +353,8 @@ static void instance_init(struct gateway *gw, int i)
 	}
 	ipsec_node_init(&ins->in, ins->node);
 	struct ike_endpoint_cfg ecfg = { 0 };
+	int ct = gw->cfg.cookie_threshold ? gw->cfg.cookie_threshold : GW_DEFAULT_COOKIE_THRESHOLD;
+	ecfg.cookie_threshold = ct > 0 ? (unsigned)ct : 0;
 	ike_node_init(&ins->ike, &ins->in, &ecfg, &hooks, ins);
 	ins->ike.keylog = w->keylog;
 	uint64_t rate = gw->cfg.sku->aggregate_bps;

@@ -35,6 +35,9 @@
 #define GW_DEFAULT_PLANNED_HANDOVER_NS (12 * SIM_NS_PER_S)
 #define GW_DEFAULT_QUEUE_BYTES (1024u * 1024u)
 #define GW_DEFAULT_TUNNEL_QUEUE_BYTES (256u * 1024u)
+/* Half-open IKE SAs per instance above which IKE_SA_INIT needs a cookie (RFC 7296 §2.6).
+ * Azure documents none; this is strongSwan's charon.cookie_threshold default. */
+#define GW_DEFAULT_COOKIE_THRESHOLD 10
 
 struct gateway_cfg {
 	const char *name;
@@ -57,6 +60,7 @@ struct gateway_cfg {
 	 * the site (a one-tunnel device loses the flows hashed to the other instance, pain point
 	 * 5); true (BGP): an instance withdraws the routes of a tunnel that is down. */
 	bool bgp;
+	int cookie_threshold;               /* 0: GW_DEFAULT_COOKIE_THRESHOLD; < 0: never cookies */
 };
 
 struct gw_connection_cfg {

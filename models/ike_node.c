@@ -222,8 +222,19 @@ static void drop_esp_state(struct ike_node *k)
 	g_list_free(spis);
 }
 
+/* a += b, field by field (struct ike_counters holds only uint64_t) */
+static void counters_add(struct ike_counters *a, const struct ike_counters *b)
+{
+	G_STATIC_ASSERT(sizeof(struct ike_counters) % sizeof(uint64_t) == 0);
+	uint64_t *x = (uint64_t *)a;
+	const uint64_t *y = (const uint64_t *)b;
+	for (size_t i = 0; i < sizeof(*a) / sizeof(uint64_t); i++)
+		x[i] += y[i];
+}
+
 void ike_node_reset(struct ike_node *k)
 {
+	counters_add(&k->past, ike_endpoint_counters(k->ep));
 	cancel_timers(k);
 	ike_endpoint_free(k->ep); /* silently: no callbacks */
 	drop_esp_state(k);
@@ -250,7 +261,9 @@ void ike_node_bind_tunnel(struct ike_node *k, uint32_t remote_ip, struct ipsec_t
 
 void ike_node_export_counters(const struct ike_node *k, struct sim_stats *st)
 {
-	const struct ike_counters *c = ike_endpoint_counters(k->ep);
+	struct ike_counters all = k->past;
+	counters_add(&all, ike_endpoint_counters(k->ep));
+	const struct ike_counters *c = &all;
 	static const char *const exch[4] = { "ike_sa_init", "ike_auth", "create_child_sa", "informational" };
 	for (int i = 0; i < 4; i++) {
 		*sim_stats_counterf(st, "ike/%s/rx_req_%s", k->name, exch[i]) = c->rx_req[i];

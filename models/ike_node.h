@@ -42,6 +42,7 @@ struct ike_node {
 	void *hooks_ctx;
 	uint64_t *c_no_tunnel, *c_esp_config_failed;
 	struct keylog *keylog;        /* where SA keys are recorded (NULL: nowhere); set by the model */
+	struct ike_counters past;     /* counters of the endpoints ike_node_reset replaced */
 };
 
 /* Starts an IKE endpoint on in's node (cfg->name is ignored: the node's name is used; the cookie
@@ -58,7 +59,8 @@ void ike_node_bind_tunnel(struct ike_node *k, uint32_t remote_ip, struct ipsec_t
  * and a fresh endpoint without peers is started. The model adds its peers again. */
 void ike_node_reset(struct ike_node *k);
 
-/* Copies the endpoint's counters into the registry under ike/<node>/... (for reports). */
+/* Copies the endpoint's counters (plus those of the endpoints resets replaced: a node's counters
+ * cover the whole run) into the registry under ike/<node>/... (for reports). */
 void ike_node_export_counters(const struct ike_node *k, struct sim_stats *st);
 
 #endif

@@ -231,6 +231,7 @@ static bool build_gateway(struct run *r, struct scn_diags *d)
 	cfg.planned_handover_ns = g->planned_handover_ns;
 	cfg.queue_bytes = g->queue_bytes;
 	cfg.bgp = g->bgp;
+	cfg.cookie_threshold = g->ike_cookie_threshold ? (int)g->ike_cookie_threshold : -1;
 	GError *err = NULL;
 	r->gw = gateway_new(&r->w, &cfg, &err);
 	if (!r->gw) {
@@ -467,6 +468,36 @@ static struct p2s_client *p2s_first_client(struct run *r, const char *group)
 	return NULL;
 }
 
+static bool build_attacker(struct run *r, guint i, struct scn_diags *d)
+{
+	const struct scn_attacker *a = r->s->attackers->pdata[i];
+	struct attacker_cfg c;
+	memset(&c, 0, sizeof c);
+	c.name = a->name;
+	c.addr = a->address;
+	c.target_ip = a->target ? a->target : r->s->gw.public_ip[0];
+	c.start_ns = a->start_ns;
+	c.stop_ns = a->stop_ns;
+	if (a->spoof) {
+		c.spoof_prefix = a->spoof_from.addr;
+		c.spoof_plen = a->spoof_from.plen;
+	}
+	c.flood_pps = a->flood_rate;
+	c.replay_prob = a->replay;
+	c.replay_delay_ns = a->replay_delay_ns;
+	c.tamper_prob = a->tamper;
+	c.tamper_delay_ns = a->tamper_delay_ns;
+	c.garbage_pps = a->garbage_rate;
+	GError *err = NULL;
+	r->attackers[i] = attacker_new(&r->w, &c, &err);
+	if (!r->attackers[i]) {
+		scn_diag_add(d, SCN_ERROR, a->loc, "[attacker.%s] %s", a->name, err->message);
+		g_error_free(err);
+		return false;
+	}
+	return true;
+}
+
 static bool build_flow(struct run *r, guint i, struct scn_diags *d)
 {
 	const struct scn_flow *f = r->s->flows->pdata[i];
@@ -506,6 +537,7 @@ bool run_build(struct run *r, const struct scenario *s, const struct run_opts *o
 	r->lan_router = g_new0(uint32_t, ns ? ns : 1);
 	r->site_paths = g_new0(struct sim_link *, ns ? ns : 1);
 	r->flows = g_new0(struct traffic_flow *, s->flows->len ? s->flows->len : 1);
+	r->attackers = g_new0(struct attacker *, s->attackers->len ? s->attackers->len : 1);
 	r->faults = g_new0(struct run_fault, s->faults->len ? s->faults->len : 1);
 	if (o && o->pcap_path) {
 		keylog_init(&r->keylog);
@@ -524,6 +556,9 @@ bool run_build(struct run *r, const struct scenario *s, const struct run_opts *o
 			return false;
 	for (guint i = 0; i < s->flows->len; i++)
 		if (!build_flow(r, i, d))
+			return false;
+	for (guint i = 0; i < s->attackers->len; i++)
+		if (!build_attacker(r, i, d))
 			return false;
 	for (guint i = 0; i < s->faults->len; i++) {
 		const struct scn_fault *f = s->faults->pdata[i];
@@ -607,6 +642,10 @@ void run_destroy(struct run *r)
 	if (r->groups)
 		for (guint i = 0; i < r->s->p2s_groups->len; i++)
 			p2s_group_free(r->groups[i]);
+	if (r->attackers)
+		for (guint i = 0; i < r->s->attackers->len; i++)
+			attacker_free(r->attackers[i]);
+	g_free(r->attackers);
 	gateway_free(r->gw);
 	world_destroy(&r->w);
 	g_free(r->devices);

@@ -5,6 +5,7 @@
 #ifndef SCENARIOS_BUILD_H
 #define SCENARIOS_BUILD_H
 
+#include "models/attacker.h"
 #include "models/ipsec/ike_pki.h"
 #include "models/gateway.h"
 #include "models/p2s.h"
@@ -30,6 +31,7 @@ struct run {
 	struct sim_link **site_paths;
 	struct sim_node *vnet_host;
 	struct traffic_flow **flows; /* parallel to s->flows */
+	struct attacker **attackers; /* parallel to s->attackers */
 	struct p2s_group **groups;   /* parallel to s->p2s_groups */
 	char *p2s_psk;               /* p2s_auth = psk */
 	struct ike_pki_set p2s_pki;   /* p2s_auth = certificate (the default) */

@@ -111,6 +111,7 @@ static const struct key_spec gateway_keys[] = {
 	K("p2s_pool", V_PREFIX, struct scn_gateway, p2s_pool),
 	K("queue", V_SIZE64, struct scn_gateway, queue_bytes),
 	K("bgp", V_BOOL, struct scn_gateway, bgp),
+	KU("ike_cookie_threshold", V_UINT, struct scn_gateway, ike_cookie_threshold, 0, 1000000),
 	KC("p2s_auth", struct scn_gateway, p2s_auth, p2s_auths),
 	KU("p2s_key_bits", V_UINT, struct scn_gateway, p2s_key_bits, 1024, 4096),
 	{ 0 },
@@ -200,7 +201,23 @@ static const struct key_spec fault_keys[] = {
 	{ 0 },
 };
 
-enum kind_id { KIND_SCENARIO, KIND_GATEWAY, KIND_SITE, KIND_CONNECTION, KIND_PATH, KIND_P2S, KIND_FLOW, KIND_FAULT, KIND_EXPECT };
+static const struct key_spec attacker_keys[] = {
+	K("address", V_ADDR, struct scn_attacker, address),
+	K("target", V_ADDR, struct scn_attacker, target),
+	K("start", V_DURATION, struct scn_attacker, start_ns),
+	K("stop", V_DURATION, struct scn_attacker, stop_ns),
+	K("spoof_from", V_PREFIX, struct scn_attacker, spoof_from),
+	K("flood_rate", V_NUMBER, struct scn_attacker, flood_rate),
+	K("replay", V_PERCENT, struct scn_attacker, replay),
+	K("replay_delay", V_DURATION, struct scn_attacker, replay_delay_ns),
+	K("tamper", V_PERCENT, struct scn_attacker, tamper),
+	K("tamper_delay", V_DURATION, struct scn_attacker, tamper_delay_ns),
+	K("garbage_rate", V_NUMBER, struct scn_attacker, garbage_rate),
+	{ 0 },
+};
+
+enum kind_id { KIND_SCENARIO, KIND_GATEWAY, KIND_SITE, KIND_CONNECTION, KIND_PATH, KIND_P2S, KIND_FLOW, KIND_FAULT, KIND_EXPECT,
+	       KIND_ATTACKER };
 
 struct kind_spec {
 	const char *kind;
@@ -219,10 +236,11 @@ static const struct kind_spec kinds[] = {
 	{ "flow", KIND_FLOW, true, flow_keys },
 	{ "fault", KIND_FAULT, true, fault_keys },
 	{ "expect", KIND_EXPECT, false, NULL },
+	{ "attacker", KIND_ATTACKER, true, attacker_keys },
 };
 
 static const char *const kind_names[] = { "scenario", "gateway", "site", "connection", "path", "p2s",
-					  "flow", "fault", "expect", NULL };
+					  "flow", "fault", "expect", "attacker", NULL };
 
 const char *const *scn_section_kinds(void)
 {
@@ -906,6 +924,13 @@ static void *new_element(struct parse *p, enum kind_id id, const char *name, str
 		g_ptr_array_add(s->faults, x);
 		return x;
 	}
+	case KIND_ATTACKER: {
+		struct scn_attacker *x = scn_attacker_new();
+		x->name = g_strdup(name);
+		x->loc = loc;
+		g_ptr_array_add(s->attackers, x);
+		return x;
+	}
 	case KIND_SCENARIO:
 		return s;
 	case KIND_GATEWAY:
@@ -921,7 +946,8 @@ static void unknown_section(struct parse *p, const struct ini_section *sec, cons
 {
 	const char *best = scn_did_you_mean(kind, kind_names);
 	static const char expected[] =
-		"[scenario], [gateway], [site.NAME], [connection.NAME], [path.NAME], [p2s.NAME], [flow.NAME], [fault.NAME] or [expect]";
+		"[scenario], [gateway], [site.NAME], [connection.NAME], [path.NAME], [p2s.NAME], [flow.NAME], [fault.NAME], "
+		"[attacker.NAME] or [expect]";
 	if (best) {
 		g_autofree char *sugg = name ? g_strdup_printf("%s.%s", best, name) : g_strdup(best);
 		scn_diag_add(p->d, SCN_ERROR, sec->loc, "[%s]: unknown section; expected %s (did you mean '[%s]'?)", sec->name,
@@ -982,6 +1008,9 @@ static void parse_section(struct parse *p, const struct ini_section *sec)
 		break;
 	case KIND_GATEWAY:
 		p->s->gw.p2s = has(sec, "p2s_pool");
+		break;
+	case KIND_ATTACKER:
+		((struct scn_attacker *)el)->spoof = has(sec, "spoof_from");
 		break;
 	default:
 		break;

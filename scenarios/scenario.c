@@ -48,6 +48,7 @@ struct scenario *scenario_new(void)
 	g->health_probe_interval_ns = GW_DEFAULT_PROBE_INTERVAL_NS;
 	g->health_probe_threshold = GW_DEFAULT_PROBE_THRESHOLD;
 	g->p2s_key_bits = 2048;
+	g->ike_cookie_threshold = 10; /* GW_DEFAULT_COOKIE_THRESHOLD */
 	g->takeover_delay_ns = GW_DEFAULT_TAKEOVER_DELAY_NS;
 	g->planned_handover_ns = GW_DEFAULT_PLANNED_HANDOVER_NS;
 	g->queue_bytes = GW_DEFAULT_QUEUE_BYTES;
@@ -57,6 +58,7 @@ struct scenario *scenario_new(void)
 	s->p2s_groups = g_ptr_array_new();
 	s->flows = g_ptr_array_new();
 	s->faults = g_ptr_array_new();
+	s->attackers = g_ptr_array_new();
 	s->expects = g_ptr_array_new();
 	return s;
 }
@@ -115,6 +117,13 @@ struct scn_fault *scn_fault_new(void)
 struct scn_expect *scn_expect_new(void)
 {
 	return g_new0(struct scn_expect, 1);
+}
+
+struct scn_attacker *scn_attacker_new(void)
+{
+	struct scn_attacker *x = g_new0(struct scn_attacker, 1);
+	x->replay_delay_ns = SIM_NS_PER_S;
+	return x;
 }
 
 struct scn_loc scenario_loc(const struct scenario *s, const char *section, const char *key)
@@ -235,6 +244,13 @@ static void fault_free(gpointer p)
 	g_free(x);
 }
 
+static void attacker_free_el(gpointer p)
+{
+	struct scn_attacker *x = p;
+	g_free(x->name);
+	g_free(x);
+}
+
 static void expect_free(gpointer p)
 {
 	struct scn_expect *x = p;
@@ -278,5 +294,6 @@ void scenario_free(struct scenario *s)
 	free_list(s->flows, flow_free);
 	free_list(s->faults, fault_free);
 	free_list(s->expects, expect_free);
+	free_list(s->attackers, attacker_free_el);
 	g_free(s);
 }

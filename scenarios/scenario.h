@@ -75,6 +75,8 @@ struct scn_gateway {
 	uint64_t queue_bytes;    /* the instance's processing queue; default 2 MB (2 MiB) */
 	enum scn_p2s_auth p2s_auth; /* default certificate (Azure's IKEv2 P2S) */
 	unsigned p2s_key_bits;   /* RSA size of the generated P2S certificates; default 2048 */
+	unsigned ike_cookie_threshold; /* half-open IKE SAs per instance before cookies; default 10,
+					* 0: never */
 	bool bgp;                /* active-active VNet routing follows tunnels (BGP); default false:
 				  * static routes to every healthy instance */
 };
@@ -163,6 +165,24 @@ enum scn_fault_kind {
 	SCN_FAULT_PSK_CHANGE,       /* target: a connection; the device's PSK becomes `text` */
 };
 
+/* A hostile node on the internet (models/attacker.h): floods, replays, tampering, garbage. */
+struct scn_attacker {
+	struct scn_loc loc;
+	char *name;
+	uint32_t address;        /* its own public address; 0: an infrastructure one */
+	uint32_t target;         /* default: the gateway's first public IP */
+	sim_time start_ns;       /* default 0 */
+	sim_time stop_ns;        /* default 0: the end of the run */
+	bool spoof;              /* spoof_from given */
+	struct scn_prefix spoof_from; /* source addresses of floods and garbage */
+	double flood_rate;       /* IKE_SA_INIT requests per second; default 0 (off) */
+	double replay;           /* share of ESP packets to the target replayed; default 0 */
+	sim_time replay_delay_ns; /* default 1 s */
+	double tamper;           /* share of ESP packets to the target tampered with; default 0 */
+	sim_time tamper_delay_ns; /* default 0 */
+	double garbage_rate;     /* garbage datagrams per second to 500/4500; default 0 */
+};
+
 struct scn_fault {
 	struct scn_loc loc;
 	char *name;
@@ -224,6 +244,7 @@ struct scenario {
 	GPtrArray *flows;        /* struct scn_flow * */
 	GPtrArray *faults;       /* struct scn_fault *, sorted by time */
 	GPtrArray *expects;      /* struct scn_expect * */
+	GPtrArray *attackers;    /* struct scn_attacker * */
 };
 
 /* A new scenario with every default of this file applied and empty element lists. */
@@ -237,6 +258,7 @@ struct scn_p2s_group *scn_p2s_group_new(void);
 struct scn_flow *scn_flow_new(void);
 struct scn_fault *scn_fault_new(void);
 struct scn_expect *scn_expect_new(void);
+struct scn_attacker *scn_attacker_new(void);
 
 /* Where section.key was set ("site.hq", "tunnels"), else where the section began, else the
  * main file with line 0. */

@@ -16,5 +16,7 @@ SCENARIO_EXAMPLES = scenarios/s2s-ikev2.ini scenarios/active-active-failover.ini
 SCENARIO_LIBRARY = $(SCENARIO_EXAMPLES) scenarios/active-standby-unplanned.ini \
 	scenarios/active-standby-planned.ini scenarios/dpd-too-long.ini scenarios/mtu-black-hole.ini \
 	scenarios/p2s-200.ini scenarios/s2s-p2s.ini scenarios/ts-mismatch.ini scenarios/aa-single-tunnel.ini \
-	scenarios/pfs-lifetime-mismatch.ini scenarios/dual-redundancy.ini scenarios/psk-change.ini
+	scenarios/pfs-lifetime-mismatch.ini scenarios/dual-redundancy.ini scenarios/psk-change.ini \
+	scenarios/hostile-ike-flood.ini scenarios/hostile-esp-replay.ini scenarios/hostile-garbage.ini \
+	scenarios/hostile-heavy-loss.ini
 EXTRA_DIST += $(SCENARIO_LIBRARY) fuzz/fuzz_scenario.c

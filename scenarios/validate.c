@@ -539,6 +539,25 @@ static void check_groups(struct v *v)
 	}
 }
 
+static void check_attackers(struct v *v)
+{
+	const struct scenario *s = v->s;
+	for (guint i = 0; i < s->attackers->len; i++) {
+		const struct scn_attacker *a = s->attackers->pdata[i];
+		g_autofree char *sec = g_strdup_printf("attacker.%s", a->name);
+		if (a->flood_rate > 1e6)
+			err(v, sec, "flood_rate", "expected at most 1000000 requests per second, found %g", a->flood_rate);
+		if (a->garbage_rate > 1e6)
+			err(v, sec, "garbage_rate", "expected at most 1000000 datagrams per second, found %g", a->garbage_rate);
+		if (s->duration_ns > 0 && a->start_ns >= s->duration_ns)
+			err(v, sec, "start", "is not before the end of the scenario");
+		if (a->stop_ns && a->stop_ns <= a->start_ns)
+			err(v, sec, "stop", "expected a time after start");
+		if (a->flood_rate == 0 && a->garbage_rate == 0 && a->replay == 0 && a->tamper == 0)
+			warn(v, sec, NULL, "does nothing: flood_rate, garbage_rate, replay and tamper are all 0");
+	}
+}
+
 static void check_expects(struct v *v)
 {
 	const struct scenario *s = v->s;
@@ -568,6 +587,7 @@ bool scn_validate(const struct scenario *s, struct scn_diags *d)
 	check_flows(&v);
 	check_faults(&v);
 	check_groups(&v);
+	check_attackers(&v);
 	check_expects(&v);
 	return v.errors == 0;
 }

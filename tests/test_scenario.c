@@ -321,7 +321,7 @@ struct bad_case {
 static const struct bad_case bad_cases[] = {
 	{ "bad-unknown-key.ini", "bad-unknown-key.ini:12: error: [site.hq] tunels: unknown key (did you mean 'tunnels'?)", NULL },
 	{ "bad-unknown-section.ini",
-	  "bad-unknown-section.ini:16: error: [sitee.branch]: unknown section; expected [scenario], [gateway], [site.NAME], [connection.NAME], [path.NAME], [p2s.NAME], [flow.NAME], [fault.NAME] or [expect] (did you mean '[site.branch]'?)",
+	  "bad-unknown-section.ini:16: error: [sitee.branch]: unknown section; expected [scenario], [gateway], [site.NAME], [connection.NAME], [path.NAME], [p2s.NAME], [flow.NAME], [fault.NAME], [attacker.NAME] or [expect] (did you mean '[site.branch]'?)",
 	  NULL },
 	{ "bad-duplicate-key.ini", "bad-duplicate-key.ini:8: error: [gateway] sku: duplicate key (first set at bad-duplicate-key.ini:5)",
 	  NULL },
