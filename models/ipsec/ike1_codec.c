@@ -5,6 +5,23 @@
 
 #include <string.h>
 
+/* Local 64-bit helpers: this file stands alone (the fuzz target builds it with GLib only). */
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
 uint32_t ike1_get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -28,8 +45,8 @@ enum ike1_parse_verdict ike1_hdr_parse(const uint8_t *buf, size_t len, struct ik
 	memset(h, 0, sizeof(*h));
 	if (len < IKE1_HDR_LEN)
 		return IKE1_PARSE_TRUNCATED;
-	h->icookie = ike_get64(buf);
-	h->rcookie = ike_get64(buf + 8);
+	h->icookie = get64(buf);
+	h->rcookie = get64(buf + 8);
 	h->next = buf[16];
 	h->version = buf[17];
 	h->exchange = buf[18];
@@ -351,8 +368,8 @@ void ike1_put_delete(struct ike1_builder *bld, uint8_t proto, const uint8_t *spi
 
 void ike1_hdr_write(uint8_t *p, const struct ike1_hdr *h)
 {
-	ike_put64(p, h->icookie);
-	ike_put64(p + 8, h->rcookie);
+	put64(p, h->icookie);
+	put64(p + 8, h->rcookie);
 	p[16] = h->next;
 	p[17] = IKE1_VERSION;
 	p[18] = h->exchange;

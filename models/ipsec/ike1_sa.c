@@ -781,6 +781,7 @@ static void adopt_children(struct ike_sa *sa, int64_t now)
 			continue;
 		ike_child_move(o, sa);
 		v->children_adopted = true;
+		ep->ctr.ike_rekeys++; /* the peer's phase-1 rekey (a new Main Mode) */
 		o->replaced = true;
 		ike_sa_set_state(o, IKE_SA_REKEYED);
 		o->expire_at_ns = now + IKE_REKEYED_LINGER_NS;
@@ -1553,6 +1554,7 @@ static void qm3_in(struct ike_sa *sa, struct ike1_qm *q, const uint8_t *raw, siz
 				o->replaced = true;
 				o->state = IKE_CHILD_REKEYED;
 				o->info.rekey_at_ns = INT64_MAX;
+				ep->ctr.child_rekeys++;
 			}
 		}
 	}
