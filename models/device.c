@@ -189,6 +189,8 @@ static void add_peers(struct device *d)
 		p.psk_len = MIN(n, sizeof p.psk);
 		memcpy(p.psk, d->cfg.psk, p.psk_len);
 		policy_device_preset(&p, d->cfg.preset);
+		if (d->cfg.ike_version == 1)
+			p.ike_version = 1;
 		policy_apply_custom(&p, &d->cfg.policy);
 		if (d->cfg.dpd_interval_ns > 0)
 			p.dpd_interval_ns = d->cfg.dpd_interval_ns;

@@ -47,6 +47,7 @@ struct device_cfg {
 						       * the VNet's prefixes for the other (a
 						       * policy-based device's ACL); n_ts 0: any-to-any */
 	size_t n_ts;
+	int ike_version;          /* 1 or 2 (0: 2); IKEv1 rekeys phase 1 make-before-break */
 	bool initiator;           /* initiate at start_ns (else wait for the gateway) */
 	/* Called whenever a tunnel of the device comes up or goes down (or it reboots): a LAN
 	 * shared with another device re-points its routes (NULL: nobody listens). */

@@ -168,6 +168,11 @@ static void add_peer(struct gw_instance *ins, struct gw_connection *c)
 	p.psk_len = MIN(n, sizeof p.psk);
 	memcpy(p.psk, c->cfg.psk, p.psk_len);
 	policy_azure_default(&p, gw->cfg.policy_based, c->cfg.dpd_timeout_ns ? c->cfg.dpd_timeout_ns : gw->cfg.dpd_timeout_ns);
+	if (c->cfg.ike_version == 1) {
+		p.ike_version = 1;
+		ike1_azure_proposals(&p);
+		p.ike1_p1_rekey = IKE1_P1_REKEY_BREAK_BEFORE_MAKE;
+	}
 	policy_apply_custom(&p, &c->cfg.policy);
 	if (c->cfg.policy_based_ts || gw->cfg.policy_based) {
 		p.n_local_ts = MIN(gw->cfg.n_vnet, (size_t)IKE_MAX_TS);

@@ -76,6 +76,9 @@ struct gw_connection_cfg {
 	 * selectors gets TS_UNACCEPTABLE (pain point 3); true (UsePolicyBasedTrafficSelectors, or
 	 * a PolicyBased gateway): VNet prefixes to the site's, narrowed to what the device asks. */
 	bool policy_based_ts;
+	int ike_version;                /* 1 or 2 (0: 2). IKEv1: Azure's phase-1/quick-mode defaults, and a
+					 * phase-1 rekey that deletes and rebuilds (break-before-make,
+					 * azure-facts.md §4: "each main-mode rekey drops the tunnel") */
 };
 
 struct gateway;

@@ -103,6 +103,7 @@ static void cb_child_up(void *user, const struct ike_child_info *c)
 			keylog_add_esp(k->keylog, esp_sa_wireshark_row(in));
 			keylog_add_esp(k->keylog, esp_sa_wireshark_row(out));
 			keylog_add_ike(k->keylog, ike_sa_wireshark_row(k->ep, c->sa_id));
+			keylog_add_ike1(k->keylog, ike_sa_wireshark_ikev1_row(k->ep, c->sa_id));
 		}
 		if (in && out && ipsec_node_add_in_sa(k->in, in, t)) {
 			ipsec_tunnel_set_out_sa(t, out); /* the newest SA carries traffic from now on */
@@ -130,8 +131,10 @@ static void cb_child_down(void *user, const struct ike_child_info *c, enum ike_d
 static void cb_ike_state(void *user, uint64_t sa_id, enum ike_sa_state old_state, enum ike_sa_state new_state)
 {
 	struct ike_node *k = user;
-	if (k->keylog && new_state == IKE_SA_ESTABLISHED)
+	if (k->keylog && new_state == IKE_SA_ESTABLISHED) {
 		keylog_add_ike(k->keylog, ike_sa_wireshark_row(k->ep, sa_id));
+		keylog_add_ike1(k->keylog, ike_sa_wireshark_ikev1_row(k->ep, sa_id));
+	}
 	if (k->hooks.ike_state)
 		k->hooks.ike_state(k->hooks_ctx, k, sa_id, old_state, new_state);
 }
@@ -279,6 +282,15 @@ void ike_node_export_counters(const struct ike_node *k, struct sim_stats *st)
 	*sim_stats_counterf(st, "ike/%s/cookies_sent", k->name) = c->cookies_sent;
 	for (int d = 0; d < IKE_DROP_COUNT; d++)
 		*sim_stats_counterf(st, "ike/%s/drop_%s", k->name, ike_drop_name(d)) = c->drops[d];
+	/* IKEv1 */
+	static const char *const ex1[3] = { "main_mode", "quick_mode", "informational" };
+	for (int i = 0; i < 3; i++) {
+		*sim_stats_counterf(st, "ike/%s/v1_rx_%s", k->name, ex1[i]) = c->v1_rx[i];
+		*sim_stats_counterf(st, "ike/%s/v1_tx_%s", k->name, ex1[i]) = c->v1_tx[i];
+	}
+	*sim_stats_counterf(st, "ike/%s/v1_quick_modes", k->name) = c->v1_quick_modes;
+	*sim_stats_counterf(st, "ike/%s/v1_decrypt_failed", k->name) = c->v1_decrypt_failed;
+	*sim_stats_counterf(st, "ike/%s/v1_bad_hash", k->name) = c->v1_bad_hash;
 	/* error notifies by IANA name, only those that happened (TS_UNACCEPTABLE, ...) */
 	for (unsigned n = 1; n < G_N_ELEMENTS(c->notify_tx); n++) {
 		const char *nm = ike_const_name(IKE_NS_NOTIFY, n);

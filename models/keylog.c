@@ -7,6 +7,7 @@
 void keylog_init(struct keylog *kl)
 {
 	kl->ike = g_ptr_array_new_with_free_func(g_free);
+	kl->ike1 = g_ptr_array_new_with_free_func(g_free);
 	kl->esp = g_ptr_array_new_with_free_func(g_free);
 	kl->seen = g_hash_table_new(g_str_hash, g_str_equal);
 }
@@ -17,6 +18,7 @@ void keylog_destroy(struct keylog *kl)
 		return;
 	g_hash_table_destroy(kl->seen);
 	g_ptr_array_free(kl->ike, TRUE);
+	g_ptr_array_free(kl->ike1, TRUE);
 	g_ptr_array_free(kl->esp, TRUE);
 	kl->seen = NULL;
 }
@@ -36,6 +38,11 @@ static void add(struct keylog *kl, GPtrArray *to, char *row)
 void keylog_add_ike(struct keylog *kl, char *row)
 {
 	add(kl, kl->ike, row);
+}
+
+void keylog_add_ike1(struct keylog *kl, char *row)
+{
+	add(kl, kl->ike1, row);
 }
 
 void keylog_add_esp(struct keylog *kl, char *row)
@@ -62,6 +69,7 @@ bool keylog_write(const struct keylog *kl, const char *dir, GError **err)
 		return false;
 	}
 	g_autofree char *prefs = g_build_filename(dir, "preferences", NULL);
-	return write_rows(kl->ike, dir, "ikev2_decryption_table", err) && write_rows(kl->esp, dir, "esp_sa", err) &&
+	return write_rows(kl->ike, dir, "ikev2_decryption_table", err) &&
+	       write_rows(kl->ike1, dir, "ikev1_decryption_table", err) && write_rows(kl->esp, dir, "esp_sa", err) &&
 	       g_file_set_contents(prefs, "# written by vpnsim\nesp.enable_encryption_decode: TRUE\n", -1, err);
 }

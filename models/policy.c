@@ -221,12 +221,12 @@ bool policy_custom_from_names(struct policy_custom *out, const char *ike_encrypt
 
 void policy_apply_custom(struct ike_peer_cfg *p, const struct policy_custom *c)
 {
-	if (!c->custom)
-		return;
-	p->ike[0] = c->ike;
-	p->n_ike = 1;
-	p->esp[0] = c->esp;
-	p->n_esp = 1;
+	if (c->custom) {
+		p->ike[0] = c->ike;
+		p->n_ike = 1;
+		p->esp[0] = c->esp;
+		p->n_esp = 1;
+	}
 	if (c->ike_lifetime_ns > 0) {
 		p->ike_lifetime_ns = c->ike_lifetime_ns;
 		p->ike_rekey_ns = c->ike_lifetime_ns / 10 * 9;

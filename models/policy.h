@@ -44,8 +44,8 @@ bool policy_custom_from_names(struct policy_custom *out, const char *ike_encrypt
 /* The PFS group number for an Azure PFS name ("None": 0); -1 when unknown or not implemented. */
 int policy_pfs_group(const char *name);
 
-/* Replaces p's proposals with the custom ones and applies its non-zero lifetimes (rekeys at 90 %
- * of them). Does nothing when !c->custom. */
+/* Replaces p's proposals with the custom ones (when c->custom) and applies c's non-zero
+ * lifetimes in any case (rekeys at 90 % of them). */
 void policy_apply_custom(struct ike_peer_cfg *p, const struct policy_custom *c);
 
 /* The IPv4 traffic selector of addr/plen, all ports and protocols (plen 0: 0.0.0.0/0). */

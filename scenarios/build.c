@@ -89,9 +89,13 @@ static enum device_preset preset_of(enum scn_device_preset p)
 static bool custom_policy(const struct scn_connection *c, struct policy_custom *out, struct scn_diags *d)
 {
 	memset(out, 0, sizeof *out);
-	if (!c || !c->policy.custom)
+	if (!c)
 		return true;
 	const struct scn_policy *p = &c->policy;
+	/* lifetimes apply with Azure's default proposals too */
+	out->ike_lifetime_ns = p->ike_lifetime_ns;
+	if (!p->custom)
+		return true;
 	GError *err = NULL;
 	if (!policy_custom_from_names(out, p->ike_encryption, p->ike_integrity, p->dh_group, p->ipsec_encryption,
 				      p->ipsec_integrity, p->pfs_group, &err)) {
@@ -351,8 +355,6 @@ static bool build_site(struct run *r, guint i, struct scn_diags *d)
 	const struct scenario *s = r->s;
 	const struct scn_site *site = s->sites->pdata[i];
 	const struct scn_connection *c = connection_of_site(s, site->name);
-	if (c && c->ike == SCN_IKEV1)
-		return unsupported(d, c->loc, "IKEv1");
 	if (site->mss_clamp)
 		scn_diag_add(d, SCN_WARNING, site->loc, "[site.%s] mss_clamp has no effect: the flows are UDP", site->name);
 	struct device_cfg dc;
@@ -372,6 +374,7 @@ static bool build_site(struct run *r, guint i, struct scn_diags *d)
 	dc.start_ns = sim_ms(100) + sim_ms(10) * (sim_time)i; /* devices come up one after another */
 	dc.ike_lifetime_ns = site->ike_lifetime_ns;
 	dc.child_lifetime_ns = site->sa_lifetime_ns;
+	dc.ike_version = c && c->ike == SCN_IKEV1 ? 1 : 2;
 	dc.tunnels_changed = lan_tunnels_changed;
 	dc.tunnels_changed_ctx = r;
 	if (site->pfs_group) {
@@ -428,6 +431,7 @@ static bool build_connection(struct run *r, const struct scn_connection *c, stru
 	cc.initiate = !site->initiator;
 	cc.dpd_timeout_ns = c->policy.dpd_timeout_ns;
 	cc.policy_based_ts = c->policy_based_ts;
+	cc.ike_version = c->ike == SCN_IKEV1 ? 1 : 2;
 	if (!custom_policy(c, &cc.policy, d))
 		return false;
 	GError *err = NULL;
