@@ -684,14 +684,23 @@ not_ours:
 		      n->st.inner_not_ours);
 }
 
+/* Counts an ESP drop; true when it should be logged (the first ten, then every thousandth: a
+ * flood of bad packets must not flood the log). */
+static bool esp_drop_logged(struct live_node *n)
+{
+	n->st.esp_drops++;
+	return n->st.esp_drops <= 10 || n->st.esp_drops % 1000 == 0;
+}
+
 static void esp_input(struct live_node *n, uint8_t *buf, size_t len, uint32_t from_ip, int64_t now)
 {
 	char a[16];
 	uint32_t spi = get32(buf);
 	struct live_child *c = g_hash_table_lookup(n->children, GUINT_TO_POINTER(spi));
 	if (!c) {
-		n->st.esp_drops++;
-		event(n, "ESP from %s with unknown SPI %08x: dropped", ip_str(from_ip, a), spi);
+		if (esp_drop_logged(n))
+			event(n, "ESP from %s with unknown SPI %08x: dropped (%" G_GUINT64_FORMAT " ESP drops so far)",
+			      ip_str(from_ip, a), spi, n->st.esp_drops);
 		return;
 	}
 	struct esp_buf b = { buf, len, 0, 0 };
@@ -700,8 +709,9 @@ static void esp_input(struct live_node *n, uint8_t *buf, size_t len, uint32_t fr
 	if (v == ESP_DUMMY)
 		return;
 	if (v != ESP_OK) {
-		n->st.esp_drops++;
-		event(n, "ESP SPI %08x from %s: dropped: %s", spi, ip_str(from_ip, a), esp_verdict_name(v));
+		if (esp_drop_logged(n))
+			event(n, "ESP SPI %08x from %s: dropped: %s (%" G_GUINT64_FORMAT " ESP drops so far)", spi,
+			      ip_str(from_ip, a), esp_verdict_name(v), n->st.esp_drops);
 		return;
 	}
 	n->st.esp_rx++;
