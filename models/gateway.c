@@ -114,6 +114,7 @@ static void on_child_down(void *ctx, struct ike_node *k, const struct ike_child_
 	if (t->up) {
 		(*t->c_downs)++;
 		t->last_change = now_of(ins->gw);
+		g_array_append_val(t->down_times, t->last_change);
 	}
 	t->up = false;
 	t->routable = false;
@@ -440,6 +441,7 @@ static void connection_free(struct gw_connection *c)
 	for (int i = 0; i < 2; i++) {
 		cap_server_destroy(&c->tun[i].core);
 		g_array_free(c->tun[i].up_times, TRUE);
+		g_array_free(c->tun[i].down_times, TRUE);
 	}
 	g_free((char *)c->cfg.psk);
 	g_free(c->name);
@@ -519,6 +521,7 @@ struct gw_connection *gateway_add_connection(struct gateway *gw, const struct gw
 		t->c_ups = sim_stats_counterf(&w->net.stats, "gateway/%s/%s/in%d/up_events", gw->name, c->name, i);
 		t->c_downs = sim_stats_counterf(&w->net.stats, "gateway/%s/%s/in%d/down_events", gw->name, c->name, i);
 		t->up_times = g_array_new(FALSE, FALSE, sizeof(sim_time));
+		t->down_times = g_array_new(FALSE, FALSE, sizeof(sim_time));
 		if (!gw->p2s) {
 			add_peer(ins, c);
 		} else if (ins->alive) {
@@ -560,6 +563,7 @@ static void instance_down(struct gw_instance *ins)
 		if (t->up) {
 			(*t->c_downs)++;
 			t->last_change = now_of(ins->gw);
+			g_array_append_val(t->down_times, t->last_change);
 		}
 		t->up = false;
 	}
@@ -635,6 +639,12 @@ void gateway_maintenance(struct gateway *gw, int i, sim_time down_ns)
 	sim_schedule_in(&gw->w->sim, down_ns, recover_event, gw, (uint64_t)i);
 }
 
+static gint cmp_time(gconstpointer a, gconstpointer b)
+{
+	sim_time x = *(const sim_time *)a, y = *(const sim_time *)b;
+	return x < y ? -1 : x > y;
+}
+
 sim_time gateway_connection_up_after(const struct gw_connection *c, sim_time t)
 {
 	sim_time best = -1;
@@ -647,6 +657,45 @@ sim_time gateway_connection_up_after(const struct gw_connection *c, sim_time t)
 		}
 	}
 	return best;
+}
+
+/* Whether tunnel t was up just after time x (its up and down events are in time order). */
+static bool up_after(const struct gw_tunnel *t, sim_time x)
+{
+	sim_time last_up = -1, last_down = -1;
+	for (guint k = 0; k < t->up_times->len && g_array_index(t->up_times, sim_time, k) <= x; k++)
+		last_up = g_array_index(t->up_times, sim_time, k);
+	for (guint k = 0; k < t->down_times->len && g_array_index(t->down_times, sim_time, k) <= x; k++)
+		last_down = g_array_index(t->down_times, sim_time, k);
+	return last_up > last_down;
+}
+
+sim_time gateway_connection_restored_after(const struct gw_connection *c, sim_time t, sim_time *lost_at)
+{
+	/* candidate instants: t and every tunnel change after it, in time order */
+	GArray *when = g_array_new(FALSE, FALSE, sizeof(sim_time));
+	g_array_append_val(when, t);
+	for (int i = 0; i < 2; i++) {
+		const GArray *lists[2] = { c->tun[i].up_times, c->tun[i].down_times };
+		for (int l = 0; l < 2; l++)
+			for (guint k = 0; k < lists[l]->len; k++)
+				if (g_array_index(lists[l], sim_time, k) > t)
+					g_array_append_val(when, g_array_index(lists[l], sim_time, k));
+	}
+	g_array_sort(when, cmp_time);
+	sim_time lost = -1, back = -1;
+	for (guint k = 0; k < when->len && back < 0; k++) {
+		sim_time x = g_array_index(when, sim_time, k);
+		bool any = up_after(&c->tun[0], x) || up_after(&c->tun[1], x);
+		if (lost < 0 && !any)
+			lost = x;
+		else if (lost >= 0 && any)
+			back = x;
+	}
+	g_array_free(when, TRUE);
+	if (lost_at)
+		*lost_at = lost;
+	return back;
 }
 
 unsigned gateway_tunnels_up(const struct gateway *gw)

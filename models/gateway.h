@@ -95,6 +95,7 @@ struct gw_tunnel {
 	bool routable;            /* what the VNet side believes (stale until probes notice a crash) */
 	sim_time last_change;
 	GArray *up_times;         /* sim_time of every down -> up transition */
+	GArray *down_times;       /* sim_time of every up -> down transition */
 	uint64_t *c_ups, *c_downs;
 };
 
@@ -161,6 +162,11 @@ void gateway_maintenance(struct gateway *gw, int instance, sim_time down_ns);
 /* The first time after t a tunnel of connection c came up on either instance (-1: none): the
  * time to re-establishment after a fault at t. */
 sim_time gateway_connection_up_after(const struct gw_connection *c, sim_time t);
+
+/* Service restoration after a fault at t: the first instant at or after t when connection c had
+ * no tunnel up on either instance (*lost_at, -1 if that never happened) and the first instant
+ * after that when one was up again (returned; -1 if never, or if service was never lost). */
+sim_time gateway_connection_restored_after(const struct gw_connection *c, sim_time t, sim_time *lost_at);
 
 /* Counts of instances and tunnels up, for reports. */
 unsigned gateway_tunnels_up(const struct gateway *gw);

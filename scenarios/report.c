@@ -268,6 +268,16 @@ static char *report_json(const struct run *r, const struct verdict *v)
 			member_double(b, conn->name, up < 0 ? NAN : (up - f->at_ns) / 1e9);
 		}
 		json_builder_end_object(b);
+		/* per connection: null when the fault never left it without a tunnel, else the time
+		 * from the fault until a tunnel was up again (null too if it never was) */
+		json_builder_set_member_name(b, "restored_s");
+		json_builder_begin_object(b);
+		for (guint c = 0; c < r->gw->conns->len; c++) {
+			const struct gw_connection *conn = r->gw->conns->pdata[c];
+			sim_time lost = -1, back = gateway_connection_restored_after(conn, f->at_ns, &lost);
+			member_double(b, conn->name, back < 0 ? NAN : (back - f->at_ns) / 1e9);
+		}
+		json_builder_end_object(b);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
