@@ -10,13 +10,18 @@
  * With --respond it waits for the peer to initiate instead and its steps wait for what the peer
  * does: wait-up, wait-child-rekey, wait-ike-rekey, wait-down.
  *
+ * With AUTH "v1:PSK" it speaks IKEv1 instead (Main Mode with PSK, AES-CBC-256/SHA2-256/MODP-1024,
+ * Quick Mode with AES-GCM-256; rekey-ike is a new Main Mode that adopts the CHILD SA, dpd an
+ * RFC 3706 R-U-THERE, deletes are unanswered DELETE payloads) and prints ikev1_decryption_table
+ * rows.
+ *
  * With AUTH "cert" instead of a PSK both sides use RSA certificates from the deterministic test
  * PKI (tests/ike_pair.h; we are CN=node0, the peer CN=node1) and, responding, we assign the peer
  * a virtual IP from 10.10.3.100-103 (P2S); --write-pki DIR writes the peer's files for swanctl
  * (x509ca/ca.der, x509/node1.der, private/node1.der). With certificates, messages over 576 bytes
  * are fragmented (RFC 7383).
  *
- * Usage: ike_live_peer LOCAL_IP REMOTE_IP PSK|cert [--respond] [STEP...]
+ * Usage: ike_live_peer LOCAL_IP REMOTE_IP PSK|v1:PSK|cert [--respond] [STEP...]
  *        ike_live_peer --write-pki DIR */
 #include "models/ipsec/ike.h"
 #include "models/ipsec/ike_consts.h"
@@ -143,7 +148,11 @@ static void cb_state(void *user, uint64_t sa, enum ike_sa_state o, enum ike_sa_s
 {
 	struct live *l = user;
 	printf("IKE SA %" G_GUINT64_FORMAT ": %s -> %s\n", sa, ike_sa_state_name(o), ike_sa_state_name(n));
-	if (n == IKE_SA_ESTABLISHED) {
+	if (n == IKE_SA_ESTABLISHED && ike_sa_ike_version(l->ep, sa) == 1) {
+		char *row = ike_sa_wireshark_ikev1_row(l->ep, sa);
+		printf("  ikev1_decryption_table: %s\n", row ? row : "?");
+		g_free(row);
+	} else if (n == IKE_SA_ESTABLISHED) {
 		char *row = ike_sa_wireshark_row(l->ep, sa);
 		printf("  ikev2_decryption_table: %s\n", row ? row : "?");
 		g_free(row);
@@ -322,10 +331,40 @@ static bool ike_rekeyed(struct live *l, void *ctx)
 	       ike_sa_find_established(l->ep, w->peer);
 }
 
+/* IKEv1: the peer's new Main Mode adopted the CHILD SAs (the old ISAKMP SA may linger until the
+ * peer deletes it). */
+static bool ike_rekeyed_v1(struct live *l, void *ctx)
+{
+	struct wait_ctx *w = ctx;
+	uint64_t id = ike_sa_find_established(l->ep, w->peer);
+	return ike_endpoint_counters(l->ep)->ike_rekeys > w->before && id && ike_sa_children(l->ep, id, NULL, 0) >= 1;
+}
+
+/* IKEv1: the peer's quick mode replaced the CHILD SA (charon deletes the old one only later). */
+static bool child_rekeyed_v1(struct live *l, void *ctx)
+{
+	struct wait_ctx *w = ctx;
+	return ike_endpoint_counters(l->ep)->child_rekeys > w->before;
+}
+
 static bool info_answered(struct live *l, void *ctx)
 {
 	struct wait_ctx *w = ctx;
 	return ike_endpoint_counters(l->ep)->rx_resp[3] > w->before;
+}
+
+static bool dpd_acked(struct live *l, void *ctx)
+{
+	struct wait_ctx *w = ctx;
+	return ike_endpoint_counters(l->ep)->v1_dpd_acks > w->before;
+}
+
+/* IKEv1 DELETE is not answered: the CHILD SA is gone here, and the peer had 200 ms. */
+static bool no_children_v1(struct live *l, void *ctx)
+{
+	struct wait_ctx *w = ctx;
+	uint64_t id = ike_sa_find_established(l->ep, w->peer);
+	return id && ike_sa_children(l->ep, id, NULL, 0) == 0 && mono_ns() >= (int64_t)w->before;
 }
 
 static bool no_children(struct live *l, void *ctx)
@@ -408,7 +447,12 @@ int main(int argc, char **argv)
 	c.remote_id = (struct ike_id){ IKE_ID_FQDN, 9, "b.example" };
 	struct ike_pair_pki pki = { 0 };
 	bool cert = strcmp(argv[3], "cert") == 0;
-	if (cert) {
+	bool v1 = strncmp(argv[3], "v1:", 3) == 0;
+	if (v1) {
+		c.ike_version = 1;
+		c.psk_len = MIN(strlen(argv[3] + 3), sizeof(c.psk));
+		memcpy(c.psk, argv[3] + 3, c.psk_len);
+	} else if (cert) {
 		ike_pair_pki_make(&pki, PKI_SEED, PKI_BITS);
 		ike_pair_use_certs(&c, &pki, 0);
 		c.local_id.len = c.remote_id.len = 0; /* the certificates' subjects */
@@ -419,6 +463,8 @@ int main(int argc, char **argv)
 	c.ike[0] = (struct ike_ike_proposal){ IKE_ENCR_AES_CBC, 256, IKE_PRF_HMAC_SHA2_256, IKE_INTEG_HMAC_SHA2_256_128,
 					      IKE_DH_ECP256 };
 	c.n_ike = 1;
+	if (v1)
+		c.ike[0] = (struct ike_ike_proposal){ IKE_ENCR_AES_CBC, 256, IKE_PRF_HMAC_SHA2_256, 0, IKE_DH_MODP1024 };
 	c.esp[0] = (struct ike_esp_proposal){ IKE_ENCR_AES_GCM_16, 256, 0, 0 };
 	c.n_esp = 1;
 	c.local_ts[0] = (struct ike_ts4){ 0x0a0a0100u, 0x0a0a01ffu, 0, 65535, 0 };
@@ -456,15 +502,19 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "wait-child-rekey") == 0) {
 			w.before = k->child_rekeys;
 			w.before_down = l.children_down;
-			ok = run(&l, T, child_rekeyed_by_peer, &w);
+			ok = run(&l, T, v1 ? child_rekeyed_v1 : child_rekeyed_by_peer, &w);
 		} else if (strcmp(argv[i], "wait-ike-rekey") == 0) {
 			w.before = k->ike_rekeys;
-			ok = run(&l, T, ike_rekeyed, &w);
+			ok = run(&l, T, v1 ? ike_rekeyed_v1 : ike_rekeyed, &w);
 		} else if (strcmp(argv[i], "wait-down") == 0) {
 			ok = run(&l, T, no_sa, &w);
 		} else if (strcmp(argv[i], "ping") == 0) {
+			/* an echo a second until one is answered: an IKEv1 responder installs its SA
+			 * only when QM3 arrives, so the first ESP packet may overtake it */
 			w.before = l.echo_replies;
-			ok = esp_ping(&l) && run(&l, T, echo_replied, &w);
+			ok = false;
+			for (int tries = 0; tries < 10 && !ok; tries++)
+				ok = esp_ping(&l) && run(&l, T / 10, echo_replied, &w);
 		} else if (strcmp(argv[i], "rekey-child") == 0) {
 			w.before = k->child_rekeys;
 			struct ike_child_info ci;
@@ -473,6 +523,14 @@ int main(int argc, char **argv)
 		} else if (strcmp(argv[i], "rekey-ike") == 0) {
 			w.before = k->ike_rekeys;
 			ok = ike_rekey(l.ep, id, now) && run(&l, T, ike_rekeyed, &w);
+		} else if (strcmp(argv[i], "dpd") == 0 && v1) {
+			w.before = k->v1_dpd_acks;
+			ok = ike_dpd_now(l.ep, id, now) && run(&l, T, dpd_acked, &w);
+		} else if (strcmp(argv[i], "delete-child") == 0 && v1) {
+			w.before = (uint64_t)(now + 200000000);
+			struct ike_child_info ci;
+			ok = ike_sa_children(l.ep, id, &ci, 1) == 1 && ike_child_delete(l.ep, id, ci.spi_in, now) &&
+			     run(&l, T, no_children_v1, &w);
 		} else if (strcmp(argv[i], "dpd") == 0) {
 			w.before = k->rx_resp[3];
 			ok = ike_dpd_now(l.ep, id, now) && run(&l, T, info_answered, &w);

@@ -563,6 +563,32 @@ static void test_p1_rekey(void)
 	}
 }
 
+/* Both ends configured to rekey phase 1 after 300 s: the Main Mode responder waits 10 % longer,
+ * so the initiator's new Main Mode always comes first and nothing is negotiated twice. */
+static void test_p1_rekey_both_configured(void)
+{
+	struct ike_peer_cfg c0, c1;
+	v1_cfg(0, false, &c0);
+	v1_cfg(1, false, &c1);
+	c0.ike_rekey_ns = c1.ike_rekey_ns = 300 * NS;
+	c0.ike_lifetime_ns = c1.ike_lifetime_ns = 400 * NS;
+	struct ike_pair p;
+	ike_pair_init(&p, &c0, &c1, NULL, NULL, 97);
+	setup_from(&p, 0);
+	ike_pair_run_until(&p, 700 * NS);
+	for (int i = 0; i < 2; i++) {
+		CU_ASSERT_EQUAL(ike_sa_count(p.n[i].ep), 1);
+		CU_ASSERT_EQUAL(ike_pair_n_children(&p, i), 1);
+		CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[i].ep)->ike_rekeys, 2);
+		CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[i].ep)->established, 3);
+		CU_ASSERT_EQUAL(p.n[i].child_events->len, 1); /* the one CHILD SA moved twice */
+	}
+	uint64_t id = ike_sa_find_established(p.n[0].ep, p.n[0].peer);
+	CU_ASSERT(ike_sa_is_initiator(p.n[0].ep, id));
+	CU_ASSERT(esp_roundtrip(&p, 0) && esp_roundtrip(&p, 1));
+	ike_pair_free(&p);
+}
+
 /* Break before make with the first new Main Mode message lost: the gap grows by the
  * retransmission timeout (4 s, strongSwan schedule): the "up to ~5 s" of azure-facts §4. */
 static void test_p1_rekey_gap_with_loss(void)
@@ -783,6 +809,7 @@ int main(void)
 		{ "DPD", test_dpd },
 		{ "quick mode rekey with PFS", test_quick_mode_rekey },
 		{ "phase-1 rekey, both behaviours", test_p1_rekey },
+		{ "phase-1 rekey configured on both ends", test_p1_rekey_both_configured },
 		{ "phase-1 rekey gap with a lost message", test_p1_rekey_gap_with_loss },
 		{ "DELETE", test_delete },
 		{ "NAT-T", test_nat_t },

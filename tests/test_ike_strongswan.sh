@@ -11,7 +11,11 @@
 # terminates, our engine responds; charon's KE for MODP-2048 gets INVALID_KE_PAYLOAD asking for
 # ECP-256. Last, P2S with certificates: charon initiates with its certificate and asks for a
 # virtual IP, our engine assigns one; both IKE_AUTH messages are fragmented (RFC 7383, 576-byte
-# fragments). Skips (77) without root, ip netns or charon
+# fragments). Then IKEv1 (Main Mode + Quick Mode, PSK, MODP-1024): we initiate, ping, rekey the
+# quick-mode SA, ping, rekey the ISAKMP SA with a new Main Mode (charon must adopt the CHILD SA),
+# ping, DPD (R-U-THERE answered), delete; our encryption keys must equal charon's "encryption key
+# Ka"; and charon initiates, rekeys both and terminates while we respond. Skips (77) without root,
+# ip netns or charon
 # (apt-get install strongswan-charon strongswan-swanctl libcharon-extra-plugins
 # libstrongswan-standard-plugins).
 CHARON=/usr/lib/ipsec/charon
@@ -129,6 +133,29 @@ connections {
 		}
 		children {
 			ke {
+				local_ts = 10.10.2.0/24
+				remote_ts = 10.10.1.0/24
+				esp_proposals = aes256gcm16
+			}
+		}
+	}
+	b-a-v1 {
+		version = 1
+		aggressive = no
+		local_addrs = 192.0.2.2
+		remote_addrs = 192.0.2.1
+		encap = yes
+		proposals = aes256-sha256-modp1024
+		local {
+			auth = psk
+			id = b.example
+		}
+		remote {
+			auth = psk
+			id = a.example
+		}
+		children {
+			net1 {
 				local_ts = 10.10.2.0/24
 				remote_ts = 10.10.1.0/24
 				esp_proposals = aes256gcm16
@@ -292,6 +319,54 @@ check "CHILD_SA p2s{[0-9]*} established .* 10.10.3.100/32 === 10.10.1.0/24" 1
 # both IKE_AUTH messages carry a 2048-bit certificate: fragmented both ways (RFC 7383)
 check "splitting IKE message" 1
 check "reassembled fragmented IKE message" 1
+
+# IKEv1: we initiate (Main Mode, Quick Mode), rekey both, check liveness, delete
+ip netns exec $nsa "$peer" 192.0.2.1 192.0.2.2 "v1:$psk" ping rekey-child ping rekey-ike ping dpd delete-child \
+	delete >"$dir/v1.log" 2>&1
+rc=$?
+grep -v '^  log:' "$dir/v1.log"
+[ $rc = 0 ] || { echo "FAIL: ike_live_peer (IKEv1) exited with $rc"; fail=1; }
+check "IKE_SA b-a-v1\[[0-9]*\] established" 2
+check "CHILD_SA net1{[0-9]*} established" 2
+check "detected reauth of existing IKE_SA, adopting 1 children" 1
+check "received DELETE for IKE_SA b-a-v1" 2
+check "received DELETE for ESP CHILD_SA" 4
+# the phase-1 encryption key of both ISAKMP SAs against charon's "encryption key Ka" dumps
+grep 'ikev1_decryption_table:' "$dir/v1.log" | sed 's/.*ikev1_decryption_table: //' | cut -d, -f2 >"$dir/ours1"
+awk '/encryption key Ka/ {if (s != "") print tolower(s); s = ""; grab = 1; next}
+	grab && /\[IKE\] +[0-9]+: / {for (i = 3; i <= 18 && i <= NF; i++) if ($i ~ /^[0-9A-Fa-f][0-9A-Fa-f]$/) s = s $i; next}
+	{grab = 0}
+	END {if (s != "") print tolower(s)}' "$dir/charon.log" >"$dir/theirs1"
+if [ "$(grep -c . "$dir/ours1")" = 2 ] && cmp -s "$dir/ours1" "$dir/theirs1"; then
+	echo "ok: the IKEv1 encryption key of both ISAKMP SAs agrees with charon's:"
+	cat "$dir/ours1"
+else
+	echo "FAIL: IKEv1 Ka ours:"
+	cat "$dir/ours1"
+	echo "charon's:"
+	cat "$dir/theirs1"
+	fail=1
+fi
+# IKEv1 the other way round: charon initiates, rekeys the quick-mode SA (it deletes the old one
+# some seconds later) and the ISAKMP SA (a new Main Mode whose SA adopts the CHILD SA here), then
+# terminates
+ip netns exec $nsa "$peer" 192.0.2.1 192.0.2.2 "v1:$psk" --respond wait-up wait-child-rekey wait-ike-rekey \
+	wait-down >"$dir/resp.log" 2>&1 &
+resp_pid=$!
+sleep 0.3
+swanctl --initiate --ike b-a-v1 --child net1 --timeout 10 --uri "$vici" >"$dir/sw9.log" 2>&1
+waitfor wait-up
+swanctl --rekey --child net1 --uri "$vici" >"$dir/sw10.log" 2>&1
+waitfor wait-child-rekey
+swanctl --rekey --ike b-a-v1 --uri "$vici" >"$dir/sw11.log" 2>&1
+waitfor wait-ike-rekey
+swanctl --terminate --ike b-a-v1 --timeout 10 --uri "$vici" >"$dir/sw12.log" 2>&1
+waitfor wait-down
+wait $resp_pid || { echo "FAIL: IKEv1 responder exited with $?"; fail=1; }
+grep -v '^  log:' "$dir/resp.log"
+check "initiating Main Mode IKE_SA b-a-v1" 2
+check "IKE_SA b-a-v1\[[0-9]*\] established" 4
+check "CHILD_SA net1{[0-9]*} established" 4
 
 [ $fail = 0 ] || {
 	echo "--- charon.log"

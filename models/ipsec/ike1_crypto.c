@@ -51,12 +51,35 @@ static const char *md_name(uint16_t prf)
 	}
 }
 
-bool ike1_hash(uint16_t prf, const struct ike_crypto_buf *parts, size_t n, uint8_t *out)
+/* Fetched once per process and only read afterwards (an implicit fetch on every use costs more
+ * than hashing a few dozen bytes). index: 0..2 digests, 3..6 ciphers. */
+static const void *fetched(unsigned index, const char *name)
+{
+	static gsize done[7];
+	static void *obj[7];
+	if (g_once_init_enter(&done[index])) {
+		obj[index] = index < 3 ? (void *)EVP_MD_fetch(NULL, name, NULL) : (void *)EVP_CIPHER_fetch(NULL, name, NULL);
+		if (!obj[index])
+			g_error("OpenSSL has no %s", name);
+		g_once_init_leave(&done[index], 1);
+	}
+	return obj[index];
+}
+
+static const EVP_MD *md_of(uint16_t prf)
 {
 	const char *name = md_name(prf);
 	if (!name)
+		return NULL;
+	unsigned i = prf == IKE_CRYPTO_PRF_HMAC_SHA1 ? 0 : prf == IKE_CRYPTO_PRF_HMAC_SHA2_256 ? 1 : 2;
+	return fetched(i, name);
+}
+
+bool ike1_hash(uint16_t prf, const struct ike_crypto_buf *parts, size_t n, uint8_t *out)
+{
+	const EVP_MD *md = md_of(prf);
+	if (!md)
 		return false;
-	EVP_MD *md = EVP_MD_fetch(NULL, name, NULL);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	bool ok = md && ctx && EVP_DigestInit_ex(ctx, md, NULL);
 	for (size_t i = 0; ok && i < n; i++)
@@ -64,7 +87,6 @@ bool ike1_hash(uint16_t prf, const struct ike_crypto_buf *parts, size_t n, uint8
 	unsigned int len = 0;
 	ok = ok && EVP_DigestFinal_ex(ctx, out, &len);
 	EVP_MD_CTX_free(ctx);
-	EVP_MD_free(md);
 	return ok;
 }
 
@@ -180,14 +202,14 @@ bool ike1_cbc(uint16_t encr, const uint8_t *key, size_t key_len, const uint8_t *
 		return false;
 	if (len == 0)
 		return true;
-	EVP_CIPHER *c = EVP_CIPHER_fetch(NULL, name, NULL);
+	unsigned idx = encr == IKE1_ENCR_3DES ? 3 : key_len == 16 ? 4 : key_len == 24 ? 5 : 6;
+	const EVP_CIPHER *c = fetched(idx, name);
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
 	int outl = 0;
 	bool ok = c && ctx && EVP_CipherInit_ex2(ctx, c, key, iv, encrypt ? 1 : 0, NULL) &&
 		  EVP_CIPHER_CTX_set_padding(ctx, 0) && len <= INT_MAX &&
 		  EVP_CipherUpdate(ctx, data, &outl, data, (int)len) && (size_t)outl == len;
 	EVP_CIPHER_CTX_free(ctx);
-	EVP_CIPHER_free(c);
 	return ok;
 }
 

@@ -801,6 +801,8 @@ static void p1_established(struct ike_sa *sa, int64_t now)
 		v->dh = NULL;
 	}
 	ike_sa_established(sa, now);
+	if (!sa->initiator && sa->rekey_at_ns != INT64_MAX)
+		sa->rekey_at_ns += (sa->rekey_at_ns - now) / 10; /* the Main Mode initiator rekeys first */
 	ike_log(sa->ep, G_LOG_LEVEL_INFO, "IKE SA %" G_GUINT64_FORMAT ": IKEv1 ISAKMP SA established%s", sa->id,
 		sa->encap ? " (NAT-T)" : "");
 	adopt_children(sa, now);
