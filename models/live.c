@@ -439,14 +439,17 @@ static void cb_ike_state(void *user, uint64_t sa_id, enum ike_sa_state old_state
 		ike_sa_spis(n->ep, sa_id, &spi_i, &spi_r);
 		uint16_t nt = ike_sa_error_notify(n->ep, sa_id);
 		const char *nt_name = nt ? ike_const_name(IKE_NS_NOTIFY, nt) : NULL;
-		event(n, "IKE SA %" G_GUINT64_FORMAT " ESTABLISHED (was %s): SPIs %016" G_GINT64_MODIFIER "x_i %016" G_GINT64_MODIFIER
+		event(n, "IKE SA %" G_GUINT64_FORMAT " ESTABLISHED (was %s): IKEv%u, SPIs %016" G_GINT64_MODIFIER "x_i %016" G_GINT64_MODIFIER
 		      "x_r, %s, %s%s%s",
-		      sa_id, ike_sa_state_name(old_state), spi_i, spi_r, ike_sa_is_initiator(n->ep, sa_id) ? "initiator" : "responder",
+		      sa_id, ike_sa_state_name(old_state), ike_sa_ike_version(n->ep, sa_id) == 1 ? 1u : 2u, spi_i, spi_r, ike_sa_is_initiator(n->ep, sa_id) ? "initiator" : "responder",
 		      ike_sa_udp_encap(n->ep, sa_id) ? "UDP 4500" : "UDP 500", nt ? ", error notify " : "",
 		      nt ? (nt_name ? nt_name : "?") : "");
 		n->st.ike_established++;
 		if (n->keys_dir) {
-			keylog_add_ike(&n->keys, ike_sa_wireshark_row(n->ep, sa_id));
+			if (ike_sa_ike_version(n->ep, sa_id) == 1)
+				keylog_add_ike1(&n->keys, ike_sa_wireshark_ikev1_row(n->ep, sa_id));
+			else
+				keylog_add_ike(&n->keys, ike_sa_wireshark_row(n->ep, sa_id));
 			write_keys(n);
 		}
 		return;

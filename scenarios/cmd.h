@@ -57,7 +57,7 @@ struct live_cfg;
  * exactly the ike_peer_cfg a simulation of s gives that node's IKE endpoint, the node's public IP
  * as cfg->bind_ip, its inner prefixes (VNet or site) and name. Live mode then forces UDP
  * encapsulation and bounds the rekey jitter (scenarios/cmd_live.c). false with err for an unknown
- * or ambiguous name or what live mode does not run (IKEv1). */
+ * or ambiguous name, or a policy the models refuse. */
 bool vpnsim_live_node_cfg(const struct scenario *s, const char *node, struct live_cfg *cfg, GArray *peers,
 			  GError **err);
 

@@ -83,13 +83,17 @@ static void any_to_any(struct ike_peer_cfg *p)
 	p->n_local_ts = p->n_remote_ts = 1;
 }
 
-/* As build.c's custom_policy: the connection's custom policy in the models' terms. */
+/* As build.c's custom_policy: the connection's custom policy in the models' terms (its IKE
+ * lifetime applies with Azure's default proposals too). */
 static bool custom_policy(const struct scn_connection *c, struct policy_custom *out, GError **err)
 {
 	memset(out, 0, sizeof *out);
-	if (!c || !c->policy.custom)
+	if (!c)
 		return true;
 	const struct scn_policy *p = &c->policy;
+	out->ike_lifetime_ns = p->ike_lifetime_ns;
+	if (!p->custom)
+		return true;
 	if (!policy_custom_from_names(out, p->ike_encryption, p->ike_integrity, p->dh_group, p->ipsec_encryption,
 				      p->ipsec_integrity, p->pfs_group, err)) {
 		g_prefix_error(err, "[connection.%s] ", c->name);
@@ -111,15 +115,6 @@ static const struct scn_connection *connection_of_site(const struct scenario *s,
 	return NULL;
 }
 
-static bool refuse_ikev1(const struct scn_connection *c, GError **err)
-{
-	if (c && c->ike == SCN_IKEV1) {
-		g_set_error(err, LIVE_ERROR, 10, "[connection.%s] IKEv1 is not supported by vpnsim live", c->name);
-		return true;
-	}
-	return false;
-}
-
 /* Gateway instance `instance`: one peer per connection, as gateway.c's add_peer builds it from
  * the gw_connection_cfg that build.c's build_connection makes. */
 static bool gateway_peers(const struct scenario *s, int instance, struct live_cfg *cfg, GArray *peers, GError **err)
@@ -130,8 +125,6 @@ static bool gateway_peers(const struct scenario *s, int instance, struct live_cf
 	for (guint i = 0; i < s->connections->len; i++) {
 		const struct scn_connection *c = s->connections->pdata[i];
 		const struct scn_site *site = scenario_site(s, c->site);
-		if (refuse_ikev1(c, err))
-			return false;
 		struct policy_custom pol;
 		if (!custom_policy(c, &pol, err))
 			return false;
@@ -146,6 +139,11 @@ static bool gateway_peers(const struct scenario *s, int instance, struct live_cf
 		set_psk(p, c->psk);
 		/* gateway_cfg.dpd_timeout_ns is 0 in build.c: the policy's default */
 		policy_azure_default(p, g->type == SCN_POLICY_BASED, c->policy.dpd_timeout_ns);
+		if (c->ike == SCN_IKEV1) {
+			p->ike_version = 1;
+			ike1_azure_proposals(p);
+			p->ike1_p1_rekey = IKE1_P1_REKEY_BREAK_BEFORE_MAKE;
+		}
 		policy_apply_custom(p, &pol);
 		if (c->policy_based_ts || g->type == SCN_POLICY_BASED) {
 			ts_of_prefixes(g->vnet, p->local_ts, &p->n_local_ts);
@@ -186,8 +184,6 @@ static bool device_peers(const struct scenario *s, const struct scn_site *site, 
 			 GError **err)
 {
 	const struct scn_connection *c = connection_of_site(s, site->name);
-	if (refuse_ikev1(c, err))
-		return false;
 	struct policy_custom pol;
 	if (!custom_policy(c, &pol, err))
 		return false;
@@ -213,6 +209,8 @@ static bool device_peers(const struct scenario *s, const struct scn_site *site, 
 		set_ipv4_id(&p->local_id, site->public_ip);
 		set_psk(p, c ? c->psk : "no-connection");
 		policy_device_preset(p, preset);
+		if (c && c->ike == SCN_IKEV1)
+			p->ike_version = 1;
 		policy_apply_custom(p, &pol);
 		if (site->dpd_interval_ns > 0)
 			p->dpd_interval_ns = site->dpd_interval_ns;

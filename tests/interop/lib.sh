@@ -230,15 +230,16 @@ charon_stop() {
 	charon_pid=
 }
 
-# swanctl_conf NAME LOCAL_ID REMOTE_ID IKE_PROPOSALS ESP_PROPOSALS [SECRET]: the connection NAME
-# from 192.0.2.2 to 192.0.2.1, any-to-any selectors, child "net"; loaded (replacing the others)
+# charon_load NAME IKE_PROPOSALS ESP_PROPOSALS [SECRET [VERSION]]: the connection NAME from
+# 192.0.2.2 to 192.0.2.1 (IKE VERSION, default 2), any-to-any selectors, child "net"; loaded
+# (replacing the others)
 charon_load() {
-	local name=$1 ike=$2 esp=$3 secret=${4:-$PSK}
+	local name=$1 ike=$2 esp=$3 secret=${4:-$PSK} version=${5:-2}
 	mkdir -p "$dir/sw"
 	cat >"$dir/sw/swanctl.conf" <<CONF
 connections {
 	$name {
-		version = 2
+		version = $version
 		local_addrs = 192.0.2.2
 		remote_addrs = 192.0.2.1
 		encap = yes
@@ -280,7 +281,7 @@ charon_keys() {
 	/ => [0-9]+ bytes @ 0x/ {
 		flush()
 		l = $0; sub(/ => .*/, "", l); sub(/^.*\] (<[^>]*> )?/, "", l)
-		if (l ~ /^(Sk_[a-z]+ secret|(encryption|integrity) (initiator|responder) key)$/) { gsub(/ /, "_", l); label = l }
+		if (l ~ /^(Sk_[a-z]+ secret|(encryption|integrity) (initiator|responder) key|encryption key Ka|SKEYID(_[a-z])?)$/) { gsub(/ /, "_", l); label = l }
 		next
 	}
 	label != "" && /\] (<[^>]*> )? *[0-9]+: / {

@@ -46,7 +46,8 @@ static struct scenario *load(const char *path, const char *const *sets, size_t n
 #define SAME(field)                                                                                                    \
 	do {                                                                                                           \
 		if (a->field != b->field) {                                                                            \
-			printf("  %s: %s differs\n", what, #field);                                                    \
+			printf("  %s: %s differs (live %lld, simulation %lld)\n", what, #field, (long long)a->field,   \
+			       (long long)b->field);                                                                   \
 			return false;                                                                                  \
 		}                                                                                                      \
 	} while (0)
@@ -110,6 +111,8 @@ static bool same_cfg(const struct ike_peer_cfg *a, const struct ike_peer_cfg *b,
 	SAME(pool_size);
 	SAME(childless);
 	SAME(fragment_mtu);
+	SAME(ike_version);
+	SAME(ike1_p1_rekey);
 	return true;
 }
 

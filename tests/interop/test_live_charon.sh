@@ -10,6 +10,10 @@
 #     pings both ways; DELETE on stop.
 #  3. vpnsim runs the device (tests/interop/device.ini) and initiates to charon playing Azure;
 #     AES-GCM; pings both ways; DELETE on stop.
+#  4. IKEv1 (connection ike = IKEv1, set on the command line): charon initiates Main Mode and
+#     Quick Mode with Azure's first IKEv1 proposal; pings both ways; charon's IKEv1 encryption
+#     key equals the one in vpnsim's ikev1_decryption_table; DELETE on stop (charon acts on the
+#     ESP DELETE only, see below).
 . "${top_srcdir:-.}/tests/interop/lib.sh"
 need_root
 need_charon
@@ -109,5 +113,35 @@ expect "$dir/c3.out" "^3 packets transmitted, 3 received" "vpnsim device: 3 ping
 live_stop $live_pid "vpnsim device (case 3)"
 wait_for "$dir/charon.log" "received DELETE for IKE_SA azure" 3 || true
 expect "$dir/charon.log" "received DELETE for IKE_SA azure" "charon (Azure): DELETE received"
+
+# ---- 4: IKEv1 ----
+echo "# 4: IKEv1: charon initiates Main Mode to the vpnsim gateway, ESP AES-GCM-256"
+charon_load branch "aes256-sha1-modp1024" aes256gcm16 "$PSK" 1
+live_start c4 "$nsa" "$IDIR/gateway.ini" --node azure-gw --set connection.branch.ike=IKEv1 \
+	--ping 10.10.2.1 --count 3 --interval 0.2s --log-keys "$dir/keys4"
+swanctl --initiate --child net --timeout 10 --uri "$(vici)" >"$dir/initiate4.log" 2>&1 ||
+	bad "swanctl --initiate (IKEv1) failed: $(tail -3 "$dir/initiate4.log")"
+charon_sas
+expect "$dir/sas.txt" "branch: #[0-9]+, ESTABLISHED, IKEv1" "charon: IKEv1 ISAKMP SA established"
+expect "$dir/sas.txt" "INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256" "charon: Quick Mode CHILD SA installed, in UDP"
+wait_for "$dir/c4.log" "CHILD SA up" 5
+expect "$dir/c4.log" "ESTABLISHED \(was half-open\): IKEv1, .*responder, UDP 4500" "vpnsim: IKEv1 SA established as responder"
+expect "$dir/c4.log" "CHILD SA up: .*AES_GCM_16-256" "vpnsim: CHILD SA up"
+if ip netns exec "$nsb" ping -c 3 -i 0.2 -W 1 -I 10.10.2.1 10.1.0.1 >"$dir/ping4.txt" 2>&1; then
+	ok "charon side: 3 pings to the VNet answered (IKEv1 tunnel)"
+else
+	bad "charon side: ping to the VNet (IKEv1): $(tail -2 "$dir/ping4.txt")"
+fi
+wait_for "$dir/c4.out" "packets transmitted" 5
+expect "$dir/c4.out" "^3 packets transmitted, 3 received" "vpnsim side: 3 pings answered (IKEv1 tunnel)"
+ours=$(grep -v '^#' "$dir/keys4/ikev1_decryption_table" 2>/dev/null | head -1 | cut -d, -f2 | tr -d '"' | tr 'A-F' 'a-f')
+theirs=$(charon_keys | awk '$1 == "encryption_key_Ka" { print $2 }' | tail -1)
+if [ -n "$ours" ] && [ "$ours" = "$theirs" ]; then ok "IKEv1 encryption key agrees with charon's ($ours)"; else bad "IKEv1 key: ours '$ours', charon's '$theirs'"; fi
+live_stop $live_pid "vpnsim (case 4, IKEv1)"
+# the engine's IKEv1 delete: one INFORMATIONAL with a DELETE for the ESP SA and one for the
+# ISAKMP SA; charon 5.9.8 acts on the first only (its ISAKMP SA stays until it deletes it itself)
+wait_for "$dir/charon.log" "<branch\|[0-9]+> received DELETE for ESP CHILD_SA" 3 || true
+expect "$dir/charon.log" "<branch\|[0-9]+> parsed INFORMATIONAL_V1 request [0-9]+ \[ HASH D D \]" "charon: vpnsim's IKEv1 DELETE (ESP and ISAKMP) received"
+expect "$dir/charon.log" "<branch\|[0-9]+> received DELETE for ESP CHILD_SA" "charon: the CHILD SA deleted"
 expect_none "$dir/charon.log" "integrity check failed|verification failed|parsing .* failed|invalid" "charon: no complaints about our messages"
 finish
