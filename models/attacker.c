@@ -315,7 +315,7 @@ static void start_event(struct sim *sim, void *ctx, uint64_t arg)
 
 static bool rate_ok(double x)
 {
-	return isfinite(x) && x >= 0;
+	return isfinite(x) && x >= 0 && x <= 1e6;
 }
 
 static bool prob_ok(double x)
@@ -335,7 +335,9 @@ static bool configure(struct attacker_cfg *c, const struct world *w, GError **er
 	    !prob_ok(c->tamper_prob) || c->replay_delay_ns < 0 || c->tamper_delay_ns < 0 || c->start_ns < 0 ||
 	    (c->stop_ns && c->stop_ns <= c->start_ns)) {
 		g_set_error(err, ATTACKER_ERROR, 2,
-			    "attacker %s: rates must be >= 0, probabilities within 0..1, delays >= 0, stop after start", n);
+			    "attacker %s: rates must be within 0..1e6 per second, probabilities within 0..1, delays >= 0, "
+			    "stop after start",
+			    n);
 		return false;
 	}
 	if ((c->flood_pps > 0 || c->garbage_pps > 0) && !c->target_ip) {
@@ -364,7 +366,7 @@ static bool configure(struct attacker_cfg *c, const struct world *w, GError **er
 	for (size_t i = 0; i < c->n_proposals; i++)
 		if (c->proposals[i].dh != c->proposals[0].dh || !c->proposals[i].encr || !c->proposals[i].prf) {
 			g_set_error(err, ATTACKER_ERROR, 6,
-				    "attacker %s: proposal %zu: every proposal needs an cipher, a PRF and the first one's DH group",
+				    "attacker %s: proposal %zu: every proposal needs a cipher, a PRF and the first one's DH group",
 				    n, i + 1);
 			return false;
 		}

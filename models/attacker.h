@@ -1,7 +1,8 @@
 /* attacker.h: a hostile node on the internet for hostile scenarios: it floods a target with
  * well-formed IKE_SA_INIT requests from spoofed addresses, replays and tampers with ESP packets
  * it sees crossing the internet router, and sends garbage to UDP 500 and 4500. Each behaviour
- * has its own rate (0: off); all of them run between start_ns and stop_ns; every random choice
+ * has its own rate (0: off); all of them run between start_ns and stop_ns (copies captured
+ * before stop_ns are still sent when their delay is up); every random choice
  * comes from the node's stream "attacker/<name>", so the same seed gives the same attack.
  *
  * What each behaviour sends:
@@ -59,7 +60,7 @@ struct attacker_cfg {
 	uint32_t spoof_prefix;
 	unsigned spoof_plen;
 	/* IKE_SA_INIT flood */
-	double flood_pps;              /* mean requests per second (0: off) */
+	double flood_pps;              /* mean requests per second (0: off; at most 1e6) */
 	/* n_proposals 0: Azure's four default S2S proposals (AES-CBC-256/128 with SHA1 or SHA2-256,
 	 * MODP-1024), the second of which an Azure P2S peer accepts too */
 	struct ike_ike_proposal proposals[ATTACKER_MAX_PROPOSALS];
@@ -71,7 +72,7 @@ struct attacker_cfg {
 	sim_time tamper_delay_ns;      /* 0: at once */
 	uint32_t max_captured;         /* at most this many captures in all (0: 100000) */
 	/* garbage */
-	double garbage_pps;            /* mean datagrams per second (0: off) */
+	double garbage_pps;            /* mean datagrams per second (0: off; at most 1e6) */
 	uint32_t garbage_max_bytes;    /* longest random datagram (0: 1200) */
 };
 
@@ -96,12 +97,13 @@ struct attacker {
 
 /* Places the attacker on w's internet (a node called cfg->name with its access link) and
  * schedules its behaviours from start_ns. NULL with err when the configuration is unusable: no
- * name or a taken one, no target for the flood or garbage, rates or probabilities out of range,
+ * name or a taken one, no target for the flood or garbage, rates (0..1e6 per second) or
+ * probabilities (0..1) out of range,
  * proposals with unknown algorithms or mixed DH groups, a spoofed prefix longer than /32. */
 struct attacker *attacker_new(struct world *w, const struct attacker_cfg *cfg, GError **err);
 
 /* Stops the attacker: its events are cancelled, its tap removed, its waiting copies dropped.
- * The node stays in the net (nodes belong to it). NULL is ignored. */
+ * The node stays in the net (nodes belong to it). Call it before world_destroy. NULL is ignored. */
 void attacker_free(struct attacker *a);
 
 #endif

@@ -466,6 +466,7 @@ static void test_bad_configs(void)
 		{ .name = "internet", .target_ip = GW_IP },	      /* a taken node name */
 		{ .name = "a", .flood_pps = 10 },		      /* no target */
 		{ .name = "a", .target_ip = GW_IP, .flood_pps = -1 },
+		{ .name = "a", .target_ip = GW_IP, .garbage_pps = 2e6 },
 		{ .name = "a", .target_ip = GW_IP, .replay_prob = 1.5 },
 		{ .name = "a", .target_ip = GW_IP, .spoof_plen = 33 },
 		{ .name = "a", .target_ip = GW_IP, .start_ns = sim_s(5), .stop_ns = sim_s(5) },
