@@ -522,9 +522,9 @@ static void seed_auth(GByteArray *out, bool cp, bool gcm, bool id_ip, bool cert)
 
 static void write_seeds(const char *dir)
 {
-	for (int k = 0; k < 8; k++) {
+	for (int k = 0; k < 11; k++) {
 		GByteArray *s = g_byte_array_new();
-		bool cert = k >= 6;
+		bool cert = k == 6 || k == 7;
 		uint8_t mode = (uint8_t)((k & 1) << 2 | (cert ? 8 : 0)); /* cipher, authentication */
 		g_byte_array_append(s, &mode, 1);
 		seed_auth(s, k >= 2, k != 3, k == 4, cert);
@@ -537,17 +537,36 @@ static void write_seeds(const char *dir)
 			ike_build_delete(&b, IKE_PROTO_ESP, 4, spi, 1);
 			record(s, 2, &b);
 		}
-		if (k == 3 || k == 4) { /* a CHILD SA rekey with PFS (no KE: INVALID_KE), then an IKE SA rekey */
+		uint8_t n[32];
+		memset(n, 0x33, sizeof n);
+		static const uint8_t child_spi[4] = { 0xc0, 0xff, 0xee, 0x01 };
+		if (k == 3 || k == 4 || k == 9 || k == 10) {
+			/* a CHILD SA rekey (3, 4: with PFS and KE; 9: without) or a new CHILD SA with PFS (10) */
 			ike_builder_init_inner(&b);
-			uint8_t n[32];
-			memset(n, 0x33, sizeof n);
-			static const uint8_t spi[4] = { 0, 0, 0, 0 };
-			ike_build_notify(&b, IKE_PROTO_ESP, spi, 4, IKE_N_REKEY_SA, NULL, 0);
-			seed_esp_sa(&b, true, true);
+			if (k != 10)
+				ike_build_notify(&b, IKE_PROTO_ESP, child_spi, 4, IKE_N_REKEY_SA, NULL, 0);
+			seed_esp_sa(&b, true, k != 9);
 			ike_build_nonce(&b, n, sizeof n);
-			ike_build_ke(&b, IKE_DH_CURVE25519, our_pub, sizeof our_pub);
+			if (k != 9)
+				ike_build_ke(&b, IKE_DH_CURVE25519, our_pub, sizeof our_pub);
 			seed_ts(&b);
 			record(s, 1, &b);
+		}
+		if (k == 8) { /* an IKE SA rekey, then a DELETE of the old IKE SA */
+			ike_builder_init_inner(&b);
+			static const uint8_t new_spi[8] = { 0xfe, 0xed, 0xfa, 0xce, 0, 0, 0, 1 };
+			struct ike_transform_spec t[] = { { IKE_XF_ENCR, IKE_ENCR_AES_GCM_16, 256 },
+							  { IKE_XF_PRF, IKE_PRF_HMAC_SHA2_256, 0 },
+							  { IKE_XF_DH, IKE_DH_CURVE25519, 0 } };
+			struct ike_proposal_spec p = { .num = 1, .protocol = IKE_PROTO_IKE, .spi_size = 8, .spi = new_spi,
+						       .n_transforms = G_N_ELEMENTS(t), .transforms = t };
+			ike_build_sa(&b, &p, 1);
+			ike_build_nonce(&b, n, sizeof n);
+			ike_build_ke(&b, IKE_DH_CURVE25519, our_pub, sizeof our_pub);
+			record(s, 1, &b);
+			ike_builder_init_inner(&b);
+			ike_build_delete(&b, IKE_PROTO_IKE, 0, NULL, 0);
+			record(s, 2, &b);
 		}
 		if (k == 5) { /* IKE SA DELETE, with the timer fired */
 			ike_builder_init_inner(&b);
