@@ -346,6 +346,34 @@ static const char *xf_name(unsigned type, unsigned id)
 	return s ? s : "?";
 }
 
+static gboolean reconnect_fired(gpointer data);
+
+/* Looks at the peer again after delay_ns (reconnect_fired: initiate when it has no IKE SA, start
+ * over when its IKE SA has no CHILD SA). why: logged when not NULL. */
+static void schedule_reconnect(struct live_peer_state *ps, int64_t delay_ns, const char *why)
+{
+	struct live_node *n = ps->n;
+	if (ps->reconnect || n->stopping || delay_ns < 0 || !ps->p.initiate)
+		return;
+	if (why)
+		event(n, "peer %s: %s, initiating again in %.3f s", ps->p.name, why, (double)delay_ns / 1e9);
+	ps->reconnect = timeout_source(n, delay_ns, reconnect_fired, ps);
+}
+
+static void drop_source(GSource **s);
+
+/* Installed CHILD SAs with the peer. */
+static unsigned peer_children(const struct live_node *n, const struct live_peer_state *ps)
+{
+	unsigned k = 0;
+	GHashTableIter it;
+	gpointer v;
+	g_hash_table_iter_init(&it, n->children);
+	while (g_hash_table_iter_next(&it, NULL, &v))
+		k += ((const struct live_child *)v)->info.remote.ip == ps->p.cfg.remote.ip;
+	return k;
+}
+
 static void cb_child_up(void *user, const struct ike_child_info *ci)
 {
 	struct live_node *n = user;
@@ -353,6 +381,7 @@ static void cb_child_up(void *user, const struct ike_child_info *ci)
 	if (ps) {
 		ps->ike_sa = ci->sa_id;
 		remember_sa_peer(n, ci->sa_id, ps);
+		drop_source(&ps->reconnect); /* a CHILD SA: nothing to retry */
 	}
 	g_autoptr(GString) s = g_string_new(NULL);
 	g_string_append_printf(s, "CHILD SA up: SPIs in %08x out %08x, IKE SA %" G_GUINT64_FORMAT ", %s-%u", ci->spi_in,
@@ -410,17 +439,10 @@ static void cb_child_down(void *user, const struct ike_child_info *ci, enum ike_
 	      ci->spi_in, ci->spi_out, ci->sa_id, ike_down_reason_name(why), pin, pout);
 	n->st.child_down++;
 	g_hash_table_remove(n->children, GUINT_TO_POINTER(ci->spi_in));
-}
-
-static gboolean reconnect_fired(gpointer data);
-
-static void schedule_reconnect(struct live_peer_state *ps)
-{
-	struct live_node *n = ps->n;
-	if (ps->reconnect || n->stopping || ps->p.reconnect_ns < 0)
-		return;
-	event(n, "peer %s: no IKE SA left, initiating again in %.3f s", ps->p.name, (double)ps->p.reconnect_ns / 1e9);
-	ps->reconnect = timeout_source(n, ps->p.reconnect_ns, reconnect_fired, ps);
+	/* expired without a successor (its rekey was refused): the IKE SA may live on without one */
+	struct live_peer_state *ps = peer_by_remote(n, ci->remote.ip);
+	if (ps && (why == IKE_DOWN_EXPIRED || why == IKE_DOWN_FAILED) && peer_children(n, ps) == 0)
+		schedule_reconnect(ps, ps->p.child_retry_ns, "CHILD SA gone without a successor");
 }
 
 static void maybe_done(struct live_node *n);
@@ -445,6 +467,10 @@ static void cb_ike_state(void *user, uint64_t sa_id, enum ike_sa_state old_state
 		      ike_sa_udp_encap(n->ep, sa_id) ? "UDP 4500" : "UDP 500", nt ? ", error notify " : "",
 		      nt ? (nt_name ? nt_name : "?") : "");
 		n->st.ike_established++;
+		/* the CHILD SA comes up right after (which cancels this); if it was refused, retry */
+		for (size_t i = 0; i < n->n_peers; i++)
+			if (n->peers[i].ike_sa == sa_id && peer_children(n, &n->peers[i]) == 0)
+				schedule_reconnect(&n->peers[i], n->peers[i].p.child_retry_ns, NULL);
 		if (n->keys_dir) {
 			if (ike_sa_ike_version(n->ep, sa_id) == 1)
 				keylog_add_ike1(&n->keys, ike_sa_wireshark_ikev1_row(n->ep, sa_id));
@@ -470,8 +496,8 @@ static void cb_ike_state(void *user, uint64_t sa_id, enum ike_sa_state old_state
 			continue;
 		uint64_t est = ike_sa_find_established(n->ep, ps->index);
 		ps->ike_sa = est;
-		if (!est && ps->p.initiate)
-			schedule_reconnect(ps);
+		if (!est)
+			schedule_reconnect(ps, ps->p.reconnect_ns, "no IKE SA left");
 	}
 	if (n->stopping)
 		maybe_done(n);
@@ -517,6 +543,15 @@ static gboolean reconnect_fired(gpointer data)
 	if (n->stopping)
 		return G_SOURCE_REMOVE;
 	uint64_t est = ike_sa_find_established(n->ep, ps->index);
+	if (est && peer_children(n, ps) == 0) {
+		/* an IKE SA without a CHILD SA carries nothing: start over (its DEAD state schedules
+		 * the next initiation) */
+		event(n, "peer %s: IKE SA %" G_GUINT64_FORMAT " has no CHILD SA, deleting it to start over", ps->p.name, est);
+		ps->ike_sa = est;
+		if (!ike_delete(n->ep, est, now_ns()))
+			ike_abort(n->ep, est, now_ns());
+		return G_SOURCE_REMOVE;
+	}
 	if (est)
 		ps->ike_sa = est;
 	else

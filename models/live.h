@@ -38,6 +38,9 @@ struct live_peer {
 	bool initiate;		 /* initiate when the node starts */
 	int64_t reconnect_ns;	 /* when the IKE SA with this peer died and none is left, initiate
 				  * again after this (as the simulated device does); < 0: never */
+	int64_t child_retry_ns;	 /* an initiator whose IKE SA has no CHILD SA (refused, or expired
+				  * without a successor) deletes it after this and starts again, as
+				  * the simulated device does; < 0: never */
 };
 
 struct live_cfg {

@@ -154,6 +154,7 @@ static bool gateway_peers(const struct scenario *s, int instance, struct live_cf
 		}
 		lp.initiate = !site->initiator;
 		lp.reconnect_ns = -1; /* the simulated gateway initiates once, at start */
+		lp.child_retry_ns = -1;
 		g_array_append_val(peers, lp);
 	}
 	cfg->bind_ip = ip;
@@ -233,6 +234,7 @@ static bool device_peers(const struct scenario *s, const struct scn_site *site, 
 		}
 		lp.initiate = initiator;
 		lp.reconnect_ns = initiator ? policy_device_reconnect_ns(preset) : -1;
+		lp.child_retry_ns = initiator ? MAX(policy_device_reconnect_ns(preset), DEVICE_CHILD_RETRY_NS) : -1;
 		g_array_append_val(peers, lp);
 	}
 	cfg->bind_ip = site->public_ip;

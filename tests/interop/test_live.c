@@ -4,8 +4,9 @@
  * (models/live.c), the gateway on 127.0.0.1 and the device on 127.0.0.2, in one process on one
  * GLib main context over real UDP sockets: IKE_SA_INIT, IKE_AUTH, pings through the tunnel in
  * both directions with user-space ESP in UDP, CHILD and IKE rekeys from each side with pings
- * after each, then a stop that deletes every SA on both sides. Part (2) needs UDP 500/4500 on the
- * loopback (root); without it, it says so and checks nothing else. */
+ * after each, then a stop that deletes every SA on both sides; (3) a device whose CHILD SA the
+ * gateway refuses deletes its IKE SA and starts over, as the simulated device does. Parts (2) and
+ * (3) need UDP 500/4500 on the loopback (root); without it, they say so and check nothing else. */
 #include "models/live.h"
 #include "models/ipsec/ike_sa_internal.h"
 #include "scenarios/build.h"
@@ -329,17 +330,31 @@ static void on_stopped(void *user)
 	((struct pair *)user)->stopped++;
 }
 
-static struct live_node *make_node(const char *node, uint32_t ping_dst, GMainContext *ctx, FILE *log, bool *skip)
+static const char *const loopback_sets[] = { "gateway.public_ip=127.0.0.1", "site.branch.public_ip=127.0.0.2" };
+
+/* The device proposes ESP GCM-AES128, which Azure's defaults do not have: its CHILD SA is refused. */
+static const char *const refused_child_sets[] = {
+	"gateway.public_ip=127.0.0.1",		    "site.branch.public_ip=127.0.0.2",
+	"connection.branch.ike_encryption=AES256",  "connection.branch.ike_integrity=SHA256",
+	"connection.branch.dh_group=DHGroup2",	    "connection.branch.ipsec_encryption=GCMAES128",
+	"connection.branch.ipsec_integrity=GCMAES128", "connection.branch.pfs_group=None",
+};
+
+static struct live_node *make_node_with(const char *node, uint32_t ping_dst, GMainContext *ctx, FILE *log, bool *skip,
+					const char *const *sets, size_t n_sets, int64_t child_retry_ns)
 {
-	static const char *const sets[] = { "gateway.public_ip=127.0.0.1", "site.branch.public_ip=127.0.0.2" };
-	struct scenario *s = load(LIVE_DATA_DIR "/gateway.ini", sets, G_N_ELEMENTS(sets));
+	struct scenario *s = load(LIVE_DATA_DIR "/gateway.ini", sets, n_sets);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(s);
 	struct live_cfg cfg;
 	memset(&cfg, 0, sizeof cfg);
 	GArray *peers = g_array_new(FALSE, TRUE, sizeof(struct live_peer));
 	CU_ASSERT_FATAL(vpnsim_live_node_cfg(s, node, &cfg, peers, NULL));
-	for (guint i = 0; i < peers->len; i++)
-		g_array_index(peers, struct live_peer, i).cfg.force_encap = true;
+	for (guint i = 0; i < peers->len; i++) {
+		struct live_peer *lp = &g_array_index(peers, struct live_peer, i);
+		lp->cfg.force_encap = true;
+		if (child_retry_ns && lp->child_retry_ns >= 0)
+			lp->child_retry_ns = child_retry_ns;
+	}
 	cfg.name = node;
 	cfg.peers = (const struct live_peer *)peers->data;
 	cfg.n_peers = peers->len;
@@ -358,6 +373,11 @@ static struct live_node *make_node(const char *node, uint32_t ping_dst, GMainCon
 	g_array_free(peers, TRUE);
 	scenario_free(s);
 	return n;
+}
+
+static struct live_node *make_node(const char *node, uint32_t ping_dst, GMainContext *ctx, FILE *log, bool *skip)
+{
+	return make_node_with(node, ping_dst, ctx, log, skip, loopback_sets, G_N_ELEMENTS(loopback_sets), 0);
 }
 
 static void test_two_nodes_loopback(void)
@@ -437,12 +457,66 @@ static void test_two_nodes_loopback(void)
 	g_main_context_unref(p.ctx);
 }
 
+static bool two_established(struct pair *p)
+{
+	struct live_stats d;
+	live_node_get_stats(p->dev, &d);
+	return d.ike_established >= 2;
+}
+
+/* A device whose CHILD SA is refused (NO_PROPOSAL_CHOSEN) keeps a useless IKE SA only until its
+ * retry delay: then it deletes it and starts over, as the simulated device does (the delay is
+ * 10 s there; 200 ms here). */
+static void test_refused_child_retry(void)
+{
+	struct pair p = { .ctx = g_main_context_new() };
+	FILE *log = tmpfile();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(log);
+	bool skip = false;
+	p.gw = make_node_with("azure-gw", 0, p.ctx, log, &skip, loopback_sets, G_N_ELEMENTS(loopback_sets), 0);
+	if (!skip)
+		p.dev = make_node_with("branch", 0, p.ctx, log, &skip, refused_child_sets, G_N_ELEMENTS(refused_child_sets),
+				       200 * 1000000);
+	if (skip) {
+		live_node_free(p.gw);
+		fclose(log);
+		g_main_context_unref(p.ctx);
+		return;
+	}
+	live_node_start(p.gw);
+	live_node_start(p.dev);
+	CU_ASSERT(run_until(&p, two_established, 3000));
+	struct live_stats g, d;
+	live_node_get_stats(p.gw, &g);
+	live_node_get_stats(p.dev, &d);
+	CU_ASSERT_EQUAL(d.child_up, 0);
+	CU_ASSERT_EQUAL(g.child_up, 0);
+	CU_ASSERT(d.ike_established >= 2);
+	live_node_stop(p.dev, on_stopped, &p);
+	live_node_stop(p.gw, on_stopped, &p);
+	CU_ASSERT(run_until(&p, both_stopped, 3000));
+	live_node_free(p.gw);
+	live_node_free(p.dev);
+	rewind(log);
+	char line[1024];
+	unsigned restarts = 0, refused = 0;
+	while (fgets(line, sizeof line, log)) {
+		restarts += strstr(line, "has no CHILD SA, deleting it to start over") != NULL;
+		refused += strstr(line, "error notify NO_PROPOSAL_CHOSEN") != NULL;
+	}
+	CU_ASSERT(restarts >= 1);
+	CU_ASSERT(refused >= 2);
+	fclose(log);
+	g_main_context_unref(p.ctx);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
 		{ "cfg_matches_simulation", test_cfg_matches_simulation },
 		{ "cfg_variants", test_cfg_variants },
 		{ "two_nodes_loopback", test_two_nodes_loopback },
+		{ "refused_child_retry", test_refused_child_retry },
 		{ NULL, NULL },
 	};
 	return cu_run("live", tests);
