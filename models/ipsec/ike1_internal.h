@@ -278,6 +278,8 @@ struct ike1_sa {
 	int mm_expect;	     /* the main mode message we wait for (2..6; 0: none) */
 	bool peer_natt, peer_dpd;
 	GByteArray *last_rx, *last_resp; /* main mode: the peer's last message and our answer */
+	uint8_t bad_mm5[32];		 /* SHA-256 of the first undecryptable MM5 (0: none yet) */
+	bool have_bad_mm5;
 	/* our outstanding request */
 	struct {
 		enum ike1_req_kind kind;

@@ -801,8 +801,12 @@ static void p1_established(struct ike_sa *sa, int64_t now)
 		v->dh = NULL;
 	}
 	ike_sa_established(sa, now);
-	if (!sa->initiator && sa->rekey_at_ns != INT64_MAX)
-		sa->rekey_at_ns += (sa->rekey_at_ns - now) / 10; /* the Main Mode initiator rekeys first */
+	/* a make-before-break responder leaves the rekey to the Main Mode initiator (10 % later, so
+	 * the two do not cross); a break-before-make (Azure-like) side rekeys on its own schedule
+	 * whatever its role */
+	if (!sa->initiator && sa->rekey_at_ns != INT64_MAX &&
+	    ike_sa_cfg(sa)->ike1_p1_rekey == IKE1_P1_REKEY_MAKE_BEFORE_BREAK)
+		sa->rekey_at_ns += (sa->rekey_at_ns - now) / 10;
 	ike_log(sa->ep, G_LOG_LEVEL_INFO, "IKE SA %" G_GUINT64_FORMAT ": IKEv1 ISAKMP SA established%s", sa->id,
 		sa->encap ? " (NAT-T)" : "");
 	adopt_children(sa, now);
@@ -835,6 +839,22 @@ static bool check_id_hash(struct ike_sa *sa, const uint8_t *body, const struct i
 	return true;
 }
 
+/* Remembers an undecryptable MM5; true when the same bytes were undecryptable before (a
+ * retransmission by the initiator, not a forgery with other bytes). */
+static bool mm5_undecryptable_again(struct ike_sa *sa, const uint8_t *raw, size_t len)
+{
+	struct ike1_sa *v = sa->v1;
+	uint8_t h[IKE1_MAX_HASH];
+	struct ike_crypto_buf p = { raw, len };
+	if (!ike1_hash(IKE_CRYPTO_PRF_HMAC_SHA2_256, &p, 1, h))
+		return false;
+	if (v->have_bad_mm5 && memcmp(v->bad_mm5, h, sizeof(v->bad_mm5)) == 0)
+		return true;
+	memcpy(v->bad_mm5, h, sizeof(v->bad_mm5));
+	v->have_bad_mm5 = true;
+	return false;
+}
+
 static void mm_in(struct ike_sa *sa, const struct ike_dgram *d, const uint8_t *raw, size_t len,
 		  const struct ike1_hdr *h, int64_t now)
 {
@@ -863,10 +883,12 @@ static void mm_in(struct ike_sa *sa, const struct ike_dgram *d, const uint8_t *r
 	uint8_t next_iv[16];
 	if (enc) {
 		if (!open_body(sa, raw, len, h, v->iv, &plain, &l, next_iv)) {
-			if (!sa->initiator) {
-				/* the keys disagree: a wrong pre-shared key (or a forgery) */
+			if (!sa->initiator && mm5_undecryptable_again(sa, raw, len)) {
+				/* the initiator sent the same undecryptable MM5 again: the keys disagree,
+				 * a wrong pre-shared key (one forged packet alone does not end it) */
 				ike_log(ep, G_LOG_LEVEL_WARNING,
-					"IKE SA %" G_GUINT64_FORMAT ": MM5 undecryptable: pre-shared key mismatch?", sa->id);
+					"IKE SA %" G_GUINT64_FORMAT ": MM5 undecryptable twice: pre-shared key mismatch?",
+					sa->id);
 				fail_p1(sa, IKE1_N_AUTHENTICATION_FAILED);
 			}
 			return;
