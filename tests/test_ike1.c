@@ -740,7 +740,7 @@ static void test_tampered_and_truncated(void)
 	CU_ASSERT(drops_total > 100);
 }
 
-/* Every datagram of a session (Main Mode, Quick Mode, rekeys, DPD, DELETE) is preceded by 40
+/* Every datagram of a session (Main Mode, Quick Mode, rekeys, DPD, DELETE) is followed by 40
  * mutated copies (bytes flipped, truncated, extended, header fields rewritten): the engine must
  * survive them all (run under the sanitizer build and valgrind), count each dropped one, and
  * never report a CHILD SA whose keys the other side does not share. */
