@@ -461,10 +461,13 @@ static void cb_ike_state(void *user, uint64_t sa_id, enum ike_sa_state old_state
 		ike_sa_spis(n->ep, sa_id, &spi_i, &spi_r);
 		uint16_t nt = ike_sa_error_notify(n->ep, sa_id);
 		const char *nt_name = nt ? ike_const_name(IKE_NS_NOTIFY, nt) : NULL;
-		event(n, "IKE SA %" G_GUINT64_FORMAT " ESTABLISHED (was %s): IKEv%u, SPIs %016" G_GINT64_MODIFIER "x_i %016" G_GINT64_MODIFIER
-		      "x_r, %s, %s%s%s",
-		      sa_id, ike_sa_state_name(old_state), ike_sa_ike_version(n->ep, sa_id) == 1 ? 1u : 2u, spi_i, spi_r, ike_sa_is_initiator(n->ep, sa_id) ? "initiator" : "responder",
-		      ike_sa_udp_encap(n->ep, sa_id) ? "UDP 4500" : "UDP 500", nt ? ", error notify " : "",
+		unsigned version = ike_sa_ike_version(n->ep, sa_id) == 1 ? 1u : 2u;
+		const char *role = ike_sa_is_initiator(n->ep, sa_id) ? "initiator" : "responder";
+		const char *port = ike_sa_udp_encap(n->ep, sa_id) ? "UDP 4500" : "UDP 500";
+		event(n,
+		      "IKE SA %" G_GUINT64_FORMAT " ESTABLISHED (was %s): IKEv%u, SPIs %016" G_GINT64_MODIFIER
+		      "x_i %016" G_GINT64_MODIFIER "x_r, %s, %s%s%s",
+		      sa_id, ike_sa_state_name(old_state), version, spi_i, spi_r, role, port, nt ? ", error notify " : "",
 		      nt ? (nt_name ? nt_name : "?") : "");
 		n->st.ike_established++;
 		/* the CHILD SA comes up right after (which cancels this); if it was refused, retry */
