@@ -865,7 +865,7 @@ struct live_node *live_node_new(const struct live_cfg *cfg, GMainContext *ctx, G
 	uint8_t id[2];
 	cb_random(n, id, sizeof id);
 	n->ping_id = (uint16_t)(id[0] << 8 | id[1]);
-	struct ike_endpoint_cfg ec = { .name = n->name };
+	struct ike_endpoint_cfg ec = { .name = n->name, .cookie_threshold = cfg->cookie_threshold };
 	cb_random(n, ec.cookie_secret, sizeof ec.cookie_secret);
 	n->ep = ike_endpoint_new(&ec, &callbacks, n);
 	n->n_peers = cfg->n_peers;

@@ -48,6 +48,8 @@ struct live_cfg {
 	uint32_t bind_ip;		/* host order; must be a concrete address */
 	struct live_prefix inner[LIVE_MAX_PREFIXES]; /* the addresses this node answers pings for */
 	size_t n_inner;
+	unsigned cookie_threshold;	/* the engine's: half-open SAs above which IKE_SA_INIT needs a
+					 * cookie (0: never) */
 	const struct live_peer *peers;	/* copied */
 	size_t n_peers;
 	uint32_t ping_dst;		/* 0: no pings */

@@ -158,6 +158,8 @@ static bool gateway_peers(const struct scenario *s, int instance, struct live_cf
 		g_array_append_val(peers, lp);
 	}
 	cfg->bind_ip = ip;
+	/* build.c: 0 in the scenario means never (-1), which gateway.c makes 0 for the engine */
+	cfg->cookie_threshold = g->ike_cookie_threshold;
 	cfg->n_inner = 0;
 	for (guint i = 0; i < g->vnet->len && cfg->n_inner < LIVE_MAX_PREFIXES; i++) {
 		const struct scn_prefix *v = &g_array_index(g->vnet, struct scn_prefix, i);

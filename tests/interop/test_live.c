@@ -151,6 +151,12 @@ static int compare_node(const struct scenario *s, const char *node, const struct
 		g_array_free(peers, TRUE);
 		return -1;
 	}
+	if (cfg.cookie_threshold != ep->cfg.cookie_threshold) {
+		printf("  %s %s: cookie threshold %u, simulation %u\n", file, node, cfg.cookie_threshold,
+		       ep->cfg.cookie_threshold);
+		g_array_free(peers, TRUE);
+		return -1;
+	}
 	/* the stored form: through ike_peer_add like the simulation's */
 	static const struct ike_callbacks cb = { .send = noop_send, .set_timer = noop_timer, .random = zero_random };
 	struct ike_endpoint_cfg ec = { .name = "cmp" };
