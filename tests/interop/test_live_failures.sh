@@ -67,6 +67,7 @@ charon_sas
 expect "$dir/sas.txt" "branch: #[0-9]+, ESTABLISHED" "charon: the IKE SA is kept"
 expect_none "$dir/sas.txt" "INSTALLED" "charon: no CHILD SA"
 expect_none "$dir/f4.log" "CHILD SA up" "vpnsim: no CHILD SA installed"
+wait_for "$dir/f4.log" "no CHILD SA covers 10.10.2.1" 2 || true
 expect "$dir/f4.log" "no CHILD SA covers 10.10.2.1" "vpnsim: its pings wait for a tunnel that never comes"
 sleep 0.3
 alive $live_pid "ESP proposal mismatch"
