@@ -8,6 +8,10 @@
 # answered (both logs show them). Then charon is killed with SIGKILL (no DELETE): vpnsim must declare the peer dead
 # after its retransmissions (8 s), with no CHILD SA left, and, as the device model does,
 # initiate again; charon is gone from its namespace.
+# Then the gateway's side: charon (the site) brings a tunnel up to the vpnsim gateway of
+# tests/interop/gateway.ini (Azure's DPD: a probe after 10 s of silence, dpd_timeout 9 s =
+# 4 transmissions 2.25 s apart) and is killed: the gateway declares it dead about 19 s later,
+# takes the CHILD SA down with reason peer-dead and, as the simulated gateway, does not initiate.
 . "${top_srcdir:-.}/tests/interop/lib.sh"
 need_root
 need_charon
@@ -51,4 +55,27 @@ else
 	ok "charon: gone from its namespace (killed without DELETE)"
 fi
 live_stop $live_pid vpnsim
+
+echo "# the gateway's DPD"
+charon_start
+charon_load branch "aes256-sha1-modp1024" aes256gcm16
+live_start g "$nsa" "$IDIR/gateway.ini" --node azure-gw
+swanctl --initiate --child net --timeout 10 --uri "$(vici)" >"$dir/initiate-g.log" 2>&1 || bad "swanctl --initiate failed"
+wait_for "$dir/g.log" "CHILD SA up" 5 || bad "vpnsim gateway: no CHILD SA"
+t_kill=$(date +%s.%N)
+kill -KILL "$charon_pid"
+wait "$charon_pid" 2>/dev/null
+charon_pid=
+if wait_for "$dir/g.log" "peer dead" 25; then
+	dt=$(awk -v a="$t_kill" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+	ok "vpnsim gateway: peer declared dead ${dt} s after charon was killed"
+	awk -v d="$dt" 'BEGIN { exit !(d >= 18 && d <= 21.5) }' && ok "vpnsim gateway: 10 s of silence + 9 s DPD timeout" ||
+		bad "vpnsim gateway: dead after ${dt} s, expected 10 + 9 s"
+else
+	bad "vpnsim gateway: the peer was not declared dead within 25 s"
+fi
+expect "$dir/g.log" "no response after 4 transmissions \(9\.0[0-9]* s\): peer dead" "vpnsim gateway: dead 9 s (dpd_timeout) after its first probe, 4 transmissions"
+expect "$dir/g.log" "CHILD SA down: .*reason peer-dead" "vpnsim gateway: CHILD SA down, reason peer-dead"
+expect_none "$dir/g.log" "initiating" "vpnsim gateway: does not initiate again (the site does)"
+live_stop $live_pid "vpnsim gateway"
 finish
