@@ -645,6 +645,33 @@ static gint cmp_time(gconstpointer a, gconstpointer b)
 	return x < y ? -1 : x > y;
 }
 
+struct gw_connection *gateway_connection(const struct gateway *gw, const char *name)
+{
+	for (guint i = 0; i < gw->conns->len; i++) {
+		struct gw_connection *c = gw->conns->pdata[i];
+		if (strcmp(c->name, name) == 0)
+			return c;
+	}
+	return NULL;
+}
+
+void gateway_set_policy(struct gateway *gw, struct gw_connection *c, const struct policy_custom *policy)
+{
+	c->cfg.policy = *policy;
+	for (int i = 0; i < 2; i++) {
+		struct gw_instance *ins = &gw->inst[i];
+		if (!ins->alive)
+			continue;
+		struct ike_peer_cfg p;
+		memset(&p, 0, sizeof p);
+		policy_apply_custom(&p, policy);
+		ike_peer_set_proposals(ins->ike.ep, c->tun[i].peer, p.ike, p.n_ike, p.esp, p.n_esp);
+		uint64_t sa = ike_sa_find_established(ins->ike.ep, c->tun[i].peer);
+		if (sa)
+			ike_delete(ins->ike.ep, sa, now_of(gw));
+	}
+}
+
 sim_time gateway_connection_up_after(const struct gw_connection *c, sim_time t)
 {
 	sim_time best = -1;

@@ -149,6 +149,8 @@ void gateway_export_counters(const struct gateway *gw);
 /* Adds a connection to a site. NULL with err when the SKU's tunnel limit is reached or a
  * PolicyBased gateway already has its one connection. */
 struct gw_connection *gateway_add_connection(struct gateway *gw, const struct gw_connection_cfg *cfg, GError **err);
+/* The connection called name (NULL: none). */
+struct gw_connection *gateway_connection(const struct gateway *gw, const char *name);
 
 /* A host in the VNet (addr inside vnet[0]; the VNet router takes router_addr). */
 struct sim_node *gateway_add_host(struct gateway *gw, const char *name, uint32_t addr, uint32_t router_addr);
@@ -162,6 +164,11 @@ void gateway_maintenance(struct gateway *gw, int instance, sim_time down_ns);
 /* The first time after t a tunnel of connection c came up on either instance (-1: none): the
  * time to re-establishment after a fault at t. */
 sim_time gateway_connection_up_after(const struct gw_connection *c, sim_time t);
+
+/* Azure applies a new custom policy to connection c (azure-facts.md §4: "applying it interrupts
+ * the tunnel a few seconds"): both instances negotiate with it from now on, and the
+ * connection's IKE SAs are deleted so that the peer negotiates again. */
+void gateway_set_policy(struct gateway *gw, struct gw_connection *c, const struct policy_custom *policy);
 
 /* Service restoration after a fault at t: the first instant at or after t when connection c had
  * no tunnel up on either instance (*lost_at, -1 if that never happened) and the first instant

@@ -109,6 +109,21 @@ static bool custom_policy(const struct scn_connection *c, struct policy_custom *
 	return true;
 }
 
+/* A policy-change fault's policy in the models' terms (the six names; lifetimes stay). */
+static bool policy_names(const char *fault, struct scn_loc loc, const struct scn_policy *p, struct policy_custom *out,
+			 struct scn_diags *d)
+{
+	memset(out, 0, sizeof *out);
+	GError *err = NULL;
+	if (!policy_custom_from_names(out, p->ike_encryption, p->ike_integrity, p->dh_group, p->ipsec_encryption,
+				      p->ipsec_integrity, p->pfs_group, &err)) {
+		scn_diag_add(d, SCN_ERROR, loc, "[fault.%s] %s", fault, err->message);
+		g_error_free(err);
+		return false;
+	}
+	return true;
+}
+
 static uint32_t host_addr(uint32_t prefix, unsigned plen, uint32_t n)
 {
 	return (prefix & sim_ipv4_mask(plen)) + n;
@@ -207,6 +222,9 @@ static void fault_start(struct sim *sim, void *ctx, uint64_t arg)
 		break;
 	case SCN_FAULT_PSK_CHANGE:
 		device_set_psk(site_device(r, scenario_connection(r->s, f->target)->site), f->text);
+		break;
+	case SCN_FAULT_POLICY_CHANGE:
+		gateway_set_policy(r->gw, gateway_connection(r->gw, f->target), &rf->policy);
 		break;
 	}
 	if (timed)
@@ -568,6 +586,8 @@ bool run_build(struct run *r, const struct scenario *s, const struct run_opts *o
 		const struct scn_fault *f = s->faults->pdata[i];
 		r->faults[i].f = f;
 		r->faults[i].r = r;
+		if (f->kind == SCN_FAULT_POLICY_CHANGE && !policy_names(f->name, f->loc, &f->policy, &r->faults[i].policy, d))
+			return false;
 		sim_schedule_at(&r->w.sim, f->at_ns, fault_start, &r->faults[i], 0);
 	}
 	if (o && o->pcap_path) {

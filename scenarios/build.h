@@ -17,6 +17,7 @@ struct run_fault {
 	const struct scn_fault *f;
 	struct run *r;
 	double saved_loss;   /* loss-burst: the value to restore */
+	struct policy_custom policy; /* policy-change: the new policy, translated at build time */
 };
 
 struct run {

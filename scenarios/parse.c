@@ -60,7 +60,7 @@ static const struct choice fault_kinds[] = {
 	{ "maintenance", SCN_FAULT_MAINTENANCE },       { "path-down", SCN_FAULT_PATH_DOWN },
 	{ "path-up", SCN_FAULT_PATH_UP },               { "loss-burst", SCN_FAULT_LOSS_BURST },
 	{ "delay-change", SCN_FAULT_DELAY_CHANGE },     { "device-reboot", SCN_FAULT_DEVICE_REBOOT },
-	{ "psk-change", SCN_FAULT_PSK_CHANGE },         { 0 },
+	{ "psk-change", SCN_FAULT_PSK_CHANGE },         { "policy-change", SCN_FAULT_POLICY_CHANGE }, { 0 },
 };
 
 /* Custom policy names: azure-facts.md §4, spelled as Azure's IpsecPolicy parameters. */
@@ -190,6 +190,7 @@ static const struct key_spec flow_keys[] = {
 	{ 0 },
 };
 
+#define FPOL(f) offsetof(struct scn_fault, policy) + offsetof(struct scn_policy, f)
 static const struct key_spec fault_keys[] = {
 	{ "kind", V_CHOICE, offsetof(struct scn_fault, kind), true, fault_kinds, 0, 0 },
 	KR("at", V_DURATION, struct scn_fault, at_ns),
@@ -198,6 +199,12 @@ static const struct key_spec fault_keys[] = {
 	K("loss", V_PERCENT, struct scn_fault, value),
 	K("delay", V_DURATION, struct scn_fault, duration_ns), /* stored into value; see fault_post */
 	K("psk", V_STR, struct scn_fault, text),
+	{ "ike_encryption", V_NAME, FPOL(ike_encryption), false, ike_encryptions, 0, 0 },
+	{ "ike_integrity", V_NAME, FPOL(ike_integrity), false, ike_integrities, 0, 0 },
+	{ "dh_group", V_NAME, FPOL(dh_group), false, dh_groups, 0, 0 },
+	{ "ipsec_encryption", V_NAME, FPOL(ipsec_encryption), false, ipsec_encryptions, 0, 0 },
+	{ "ipsec_integrity", V_NAME, FPOL(ipsec_integrity), false, ipsec_integrities, 0, 0 },
+	{ "pfs_group", V_NAME, FPOL(pfs_group), false, pfs_groups, 0, 0 },
 	{ 0 },
 };
 
@@ -671,6 +678,8 @@ static const struct fault_shape fault_shapes[] = {
 	[SCN_FAULT_DELAY_CHANGE] = { "delay", "delay" },
 	[SCN_FAULT_DEVICE_REBOOT] = { "duration", "duration" },
 	[SCN_FAULT_PSK_CHANGE] = { "psk", "psk" },
+	[SCN_FAULT_POLICY_CHANGE] = { "ike_encryption ike_integrity dh_group ipsec_encryption ipsec_integrity pfs_group",
+				      "ike_encryption ike_integrity dh_group ipsec_encryption ipsec_integrity pfs_group" },
 };
 
 static bool word_in(const char *word, const char *list)
@@ -684,7 +693,9 @@ static void fault_post(struct parse *p, const struct ini_section *sec, struct sc
 	if (!has(sec, "kind"))
 		return;
 	const struct fault_shape *sh = &fault_shapes[f->kind];
-	const char *const opt[] = { "duration", "loss", "delay", "psk" };
+	const char *const opt[] = { "duration",	      "loss",		 "delay",	    "psk",
+				    "ike_encryption", "ike_integrity",	 "dh_group",	    "ipsec_encryption",
+				    "ipsec_integrity", "pfs_group" };
 	for (unsigned i = 0; i < G_N_ELEMENTS(opt); i++) {
 		const struct ini_entry *e = ini_find_entry(sec, opt[i]);
 		if (e && !word_in(opt[i], sh->takes))
@@ -694,6 +705,7 @@ static void fault_post(struct parse *p, const struct ini_section *sec, struct sc
 			scn_diag_add(p->d, SCN_ERROR, sec->loc, "[%s]: missing required key '%s' (kind %s)", sec->name, opt[i],
 				     scn_fault_kind_name(f->kind));
 	}
+	f->policy.custom = f->kind == SCN_FAULT_POLICY_CHANGE;
 	if (has(sec, "delay")) {
 		/* the delay was parsed into duration_ns; it is the new one-way delay */
 		f->value = (double)f->duration_ns;

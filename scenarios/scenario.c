@@ -174,7 +174,7 @@ const char *scn_fault_kind_name(enum scn_fault_kind k)
 {
 	static const char *const names[] = {
 		"instance-crash", "instance-recover", "maintenance", "path-down", "path-up",
-		"loss-burst",     "delay-change",     "device-reboot", "psk-change",
+		"loss-burst",     "delay-change",     "device-reboot", "psk-change", "policy-change",
 	};
 	return (unsigned)k < G_N_ELEMENTS(names) ? names[k] : "?";
 }
@@ -241,6 +241,7 @@ static void fault_free(gpointer p)
 	g_free(x->name);
 	g_free(x->target);
 	g_free(x->text);
+	policy_clear(&x->policy);
 	g_free(x);
 }
 

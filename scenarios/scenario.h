@@ -163,6 +163,7 @@ enum scn_fault_kind {
 	SCN_FAULT_DELAY_CHANGE,     /* delay `value` ns on a path */
 	SCN_FAULT_DEVICE_REBOOT,    /* target: a site; down for `duration` */
 	SCN_FAULT_PSK_CHANGE,       /* target: a connection; the device's PSK becomes `text` */
+	SCN_FAULT_POLICY_CHANGE,    /* target: a connection; Azure applies the custom `policy` */
 };
 
 /* A hostile node on the internet (models/attacker.h): floods, replays, tampering, garbage. */
@@ -194,6 +195,8 @@ struct scn_fault {
 				     path-down: optional, 0 = until a recover/up fault (or instant) */
 	double value;             /* loss-burst: loss fraction; delay-change: new delay in ns */
 	char *text;               /* psk-change: the device's new PSK */
+	struct scn_policy policy; /* policy-change: the connection's new custom policy (the six
+				   * algorithm keys, all required) */
 };
 
 enum scn_cmp { SCN_LT, SCN_LE, SCN_GT, SCN_GE, SCN_EQ, SCN_NE };

@@ -18,5 +18,6 @@ SCENARIO_LIBRARY = $(SCENARIO_EXAMPLES) scenarios/active-standby-unplanned.ini \
 	scenarios/p2s-200.ini scenarios/s2s-p2s.ini scenarios/ts-mismatch.ini scenarios/aa-single-tunnel.ini \
 	scenarios/pfs-lifetime-mismatch.ini scenarios/dual-redundancy.ini scenarios/psk-change.ini \
 	scenarios/hostile-ike-flood.ini scenarios/hostile-esp-replay.ini scenarios/hostile-garbage.ini \
-	scenarios/hostile-heavy-loss.ini scenarios/s2s-ikev1.ini scenarios/ikev1-rekey-drop.ini
+	scenarios/hostile-heavy-loss.ini scenarios/s2s-ikev1.ini scenarios/ikev1-rekey-drop.ini \
+	scenarios/policy-change.ini
 EXTRA_DIST += $(SCENARIO_LIBRARY) fuzz/fuzz_scenario.c

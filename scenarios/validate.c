@@ -505,6 +505,7 @@ static void check_faults(struct v *v)
 					    scn_fault_kind_name(f->kind), f->target);
 				break;
 			case SCN_FAULT_PSK_CHANGE:
+			case SCN_FAULT_POLICY_CHANGE:
 				if (!scenario_connection(s, f->target))
 					err(v, sec, "target", "expected the name of a [connection.NAME] section (kind %s), found '%s'",
 					    scn_fault_kind_name(f->kind), f->target);

@@ -464,6 +464,8 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-shared-prefixes-no-bgp.ini",
 	  "bad-shared-prefixes-no-bgp.ini:16: error: [site.b] prefixes: the same prefixes as [site.a]: one network behind two devices needs BGP (azure-facts.md §2): set [gateway] bgp = true",
 	  NULL },
+	{ "bad-policy-change-incomplete.ini",
+	  "bad-policy-change-incomplete.ini:17: error: [fault.p]: missing required key 'pfs_group' (kind policy-change)", NULL },
 	{ "bad-ts-count.ini",
 	  "bad-ts-count.ini:13: error: [site.hq] traffic_selectors: expected at most 4 prefixes, found 5", NULL },
 	{ "bad-expect-syntax.ini",

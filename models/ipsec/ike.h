@@ -289,6 +289,12 @@ int ike_peer_add(struct ike_endpoint *ep, const struct ike_peer_cfg *cfg, GError
  * peer or a key longer than IKE_MAX_PSK_LEN. */
 bool ike_peer_set_psk(struct ike_endpoint *ep, int peer, const uint8_t *psk, size_t psk_len);
 
+/* Replaces peer `peer`'s IKE and ESP proposals (a policy applied on this side). SAs in place keep
+ * their transforms; later negotiations use the new lists. false: no such peer, or a count of 0
+ * or above IKE_MAX_PROPOSALS. */
+bool ike_peer_set_proposals(struct ike_endpoint *ep, int peer, const struct ike_ike_proposal *ike, size_t n_ike,
+			    const struct ike_esp_proposal *esp, size_t n_esp);
+
 /* Starts IKE_SA_INIT (IKEv1: Main Mode) with peer `peer`; returns the new SA's id, or 0 when the
  * peer has no remote address to initiate to (a responder-only configuration). */
 uint64_t ike_initiate(struct ike_endpoint *ep, int peer, int64_t now);

@@ -358,3 +358,17 @@ bool ike_peer_set_psk(struct ike_endpoint *ep, int peer, const uint8_t *psk, siz
 	p->n_psk_auth_keys = 0;
 	return true;
 }
+
+bool ike_peer_set_proposals(struct ike_endpoint *ep, int peer, const struct ike_ike_proposal *ike, size_t n_ike,
+			    const struct ike_esp_proposal *esp, size_t n_esp)
+{
+	if (peer < 0 || (guint)peer >= ep->peers->len || n_ike == 0 || n_ike > IKE_MAX_PROPOSALS || n_esp == 0 ||
+	    n_esp > IKE_MAX_PROPOSALS)
+		return false;
+	struct ike_peer *p = ep->peers->pdata[peer];
+	memcpy(p->cfg.ike, ike, n_ike * sizeof(*ike));
+	p->cfg.n_ike = n_ike;
+	memcpy(p->cfg.esp, esp, n_esp * sizeof(*esp));
+	p->cfg.n_esp = n_esp;
+	return true;
+}
