@@ -13,7 +13,8 @@
  * With AUTH "v1:PSK" it speaks IKEv1 instead (Main Mode with PSK, AES-CBC-256/SHA2-256/MODP-1024,
  * Quick Mode with AES-GCM-256; rekey-ike is a new Main Mode that adopts the CHILD SA, dpd an
  * RFC 3706 R-U-THERE, deletes are unanswered DELETE payloads) and prints ikev1_decryption_table
- * rows.
+ * rows; "v1des:PSK" the same with 3DES/SHA1 in phase 1 (Appendix B key expansion) and
+ * AES-CBC-256/HMAC-SHA1-96 in quick mode.
  *
  * With AUTH "cert" instead of a PSK both sides use RSA certificates from the deterministic test
  * PKI (tests/ike_pair.h; we are CN=node0, the peer CN=node1) and, responding, we assign the peer
@@ -21,7 +22,7 @@
  * (x509ca/ca.der, x509/node1.der, private/node1.der). With certificates, messages over 576 bytes
  * are fragmented (RFC 7383).
  *
- * Usage: ike_live_peer LOCAL_IP REMOTE_IP PSK|v1:PSK|cert [--respond] [STEP...]
+ * Usage: ike_live_peer LOCAL_IP REMOTE_IP PSK|v1:PSK|v1des:PSK|cert [--respond] [STEP...]
  *        ike_live_peer --write-pki DIR */
 #include "models/ipsec/ike.h"
 #include "models/ipsec/ike_consts.h"
@@ -447,11 +448,13 @@ int main(int argc, char **argv)
 	c.remote_id = (struct ike_id){ IKE_ID_FQDN, 9, "b.example" };
 	struct ike_pair_pki pki = { 0 };
 	bool cert = strcmp(argv[3], "cert") == 0;
-	bool v1 = strncmp(argv[3], "v1:", 3) == 0;
+	bool v1des = strncmp(argv[3], "v1des:", 6) == 0;
+	bool v1 = strncmp(argv[3], "v1:", 3) == 0 || v1des;
 	if (v1) {
+		const char *secret = argv[3] + (v1des ? 6 : 3);
 		c.ike_version = 1;
-		c.psk_len = MIN(strlen(argv[3] + 3), sizeof(c.psk));
-		memcpy(c.psk, argv[3] + 3, c.psk_len);
+		c.psk_len = MIN(strlen(secret), sizeof(c.psk));
+		memcpy(c.psk, secret, c.psk_len);
 	} else if (cert) {
 		ike_pair_pki_make(&pki, PKI_SEED, PKI_BITS);
 		ike_pair_use_certs(&c, &pki, 0);
@@ -465,7 +468,11 @@ int main(int argc, char **argv)
 	c.n_ike = 1;
 	if (v1)
 		c.ike[0] = (struct ike_ike_proposal){ IKE_ENCR_AES_CBC, 256, IKE_PRF_HMAC_SHA2_256, 0, IKE_DH_MODP1024 };
+	if (v1des)
+		c.ike[0] = (struct ike_ike_proposal){ IKE_ENCR_3DES, 192, IKE_PRF_HMAC_SHA1, 0, IKE_DH_MODP1024 };
 	c.esp[0] = (struct ike_esp_proposal){ IKE_ENCR_AES_GCM_16, 256, 0, 0 };
+	if (v1des)
+		c.esp[0] = (struct ike_esp_proposal){ IKE_ENCR_AES_CBC, 256, IKE_INTEG_HMAC_SHA1_96, 0 };
 	c.n_esp = 1;
 	c.local_ts[0] = (struct ike_ts4){ 0x0a0a0100u, 0x0a0a01ffu, 0, 65535, 0 };
 	c.remote_ts[0] = (struct ike_ts4){ 0x0a0a0200u, 0x0a0a02ffu, 0, 65535, 0 };

@@ -73,7 +73,7 @@ expect "isakmp.typepayload == 20" 10
 expect "isakmp.id.data.ipv4_subnet" 10
 expect "isakmp.notify.msgtype == 36136" 1
 expect "isakmp.notify.msgtype == 36137" 1
-expect "isakmp.delete.spi" 7
+expect "isakmp.delete.spi" 10
 expect "esp" "$esp"
 expect "esp.icv_good == 1" "$esp"
 expect "esp.protocol == 4" "$esp"

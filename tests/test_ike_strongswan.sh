@@ -14,7 +14,8 @@
 # fragments). Then IKEv1 (Main Mode + Quick Mode, PSK, MODP-1024): we initiate, ping, rekey the
 # quick-mode SA, ping, rekey the ISAKMP SA with a new Main Mode (charon must adopt the CHILD SA),
 # ping, DPD (R-U-THERE answered), delete; our encryption keys must equal charon's "encryption key
-# Ka"; and charon initiates, rekeys both and terminates while we respond. Skips (77) without root,
+# Ka" (also with 3DES/SHA1, where Appendix B expands the key); and charon initiates, rekeys both
+# and terminates while we respond. Skips (77) without root,
 # ip netns or charon
 # (apt-get install strongswan-charon strongswan-swanctl libcharon-extra-plugins
 # libstrongswan-standard-plugins).
@@ -145,7 +146,7 @@ connections {
 		local_addrs = 192.0.2.2
 		remote_addrs = 192.0.2.1
 		encap = yes
-		proposals = aes256-sha256-modp1024
+		proposals = aes256-sha256-modp1024, 3des-sha1-modp1024
 		local {
 			auth = psk
 			id = b.example
@@ -158,7 +159,7 @@ connections {
 			net1 {
 				local_ts = 10.10.2.0/24
 				remote_ts = 10.10.1.0/24
-				esp_proposals = aes256gcm16
+				esp_proposals = aes256gcm16, aes256-sha1
 			}
 		}
 	}
@@ -331,14 +332,23 @@ check "CHILD_SA net1{[0-9]*} established" 2
 check "detected reauth of existing IKE_SA, adopting 1 children" 1
 check "received DELETE for IKE_SA b-a-v1" 2
 check "received DELETE for ESP CHILD_SA" 4
-# the phase-1 encryption key of both ISAKMP SAs against charon's "encryption key Ka" dumps
-grep 'ikev1_decryption_table:' "$dir/v1.log" | sed 's/.*ikev1_decryption_table: //' | cut -d, -f2 >"$dir/ours1"
+# 3DES/SHA1 in phase 1 (the 24-byte key needs Appendix B expansion of the 20-byte SKEYID_e),
+# AES-CBC-256/HMAC-SHA1-96 ESP
+ip netns exec $nsa "$peer" 192.0.2.1 192.0.2.2 "v1des:$psk" ping delete >"$dir/v1des.log" 2>&1
+rc=$?
+grep -v '^  log:' "$dir/v1des.log"
+[ $rc = 0 ] || { echo "FAIL: ike_live_peer (IKEv1, 3DES) exited with $rc"; fail=1; }
+check "selected proposal: IKE:3DES_CBC/HMAC_SHA1_96/PRF_HMAC_SHA1/MODP_1024" 1
+check "selected proposal: ESP:AES_CBC_256/HMAC_SHA1_96" 1
+# the phase-1 encryption key of the three ISAKMP SAs against charon's "encryption key Ka" dumps
+cat "$dir/v1.log" "$dir/v1des.log" | grep 'ikev1_decryption_table:' | sed 's/.*ikev1_decryption_table: //' |
+	cut -d, -f2 >"$dir/ours1"
 awk '/encryption key Ka/ {if (s != "") print tolower(s); s = ""; grab = 1; next}
 	grab && /\[IKE\] +[0-9]+: / {for (i = 3; i <= 18 && i <= NF; i++) if ($i ~ /^[0-9A-Fa-f][0-9A-Fa-f]$/) s = s $i; next}
 	{grab = 0}
 	END {if (s != "") print tolower(s)}' "$dir/charon.log" >"$dir/theirs1"
-if [ "$(grep -c . "$dir/ours1")" = 2 ] && cmp -s "$dir/ours1" "$dir/theirs1"; then
-	echo "ok: the IKEv1 encryption key of both ISAKMP SAs agrees with charon's:"
+if [ "$(grep -c . "$dir/ours1")" = 3 ] && cmp -s "$dir/ours1" "$dir/theirs1"; then
+	echo "ok: the IKEv1 encryption key of all three ISAKMP SAs agrees with charon's:"
 	cat "$dir/ours1"
 else
 	echo "FAIL: IKEv1 Ka ours:"

@@ -20,6 +20,8 @@
 #define IKE1_MAX_QM 4		/* quick modes the peer may run at once with us */
 #define IKE1_NONCE_LEN 32
 #define IKE1_MAX_HASH 48
+/* make-before-break phase-1 rekey: how long the replaced ISAKMP SA lives on before its DELETE */
+#define IKE1_OLD_SA_DELETE_DELAY_NS G_GINT64_CONSTANT(1000000000)
 
 enum ike1_exchange {
 	IKE1_EXCH_MAIN = 2, /* Identity Protection */

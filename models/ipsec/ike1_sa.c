@@ -301,24 +301,28 @@ static void put_spi32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-/* DELETE for the given inbound SPIs (ESP) and, with isakmp, for the ISAKMP SA itself. */
+/* DELETE for the given inbound SPIs (ESP) and, with isakmp, for the ISAKMP SA itself: two
+ * Informational exchanges, ESP first (charon reads only the first DELETE payload of a message). */
 static void send_delete(struct ike_sa *sa, const uint32_t *spis, size_t n, bool isakmp)
 {
-	struct ike1_builder pls;
-	ike1_builder_init(&pls);
 	if (n) {
+		struct ike1_builder pls;
+		ike1_builder_init(&pls);
 		uint8_t *b = g_malloc(4 * n);
 		for (size_t i = 0; i < n; i++)
 			put_spi32(b + 4 * i, spis[i]);
 		ike1_put_delete(&pls, IKE1_PROTO_ESP, b, 4, n);
 		g_free(b);
+		send_info(sa, &pls);
 	}
 	if (isakmp) {
+		struct ike1_builder pls;
+		ike1_builder_init(&pls);
 		uint8_t spi[16];
 		put_isakmp_spi(sa, spi);
 		ike1_put_delete(&pls, IKE1_PROTO_ISAKMP, spi, 16, 1);
+		send_info(sa, &pls);
 	}
-	send_info(sa, &pls);
 }
 
 /* ---- phase 1 building blocks ---- */
@@ -765,9 +769,12 @@ static void adopt_children(struct ike_sa *sa, int64_t now)
 			v->children_adopted = sa->children->len > 0;
 			old->replaced = true;
 			ep->ctr.ike_rekeys++;
+			/* the DELETE of the old ISAKMP SA waits a moment: a responder may adopt the
+			 * CHILD SAs asynchronously (charon queues a job for it) and must not see the
+			 * old SA go before that */
 			ike_sa_set_state(old, IKE_SA_REKEYED);
-			send_delete(old, NULL, 0, true);
-			ike_sa_destroy(old, IKE_DOWN_REKEYED);
+			old->expire_at_ns = now + IKE1_OLD_SA_DELETE_DELAY_NS;
+			ike_sa_update_timer(old, now);
 		}
 		return;
 	}
@@ -2016,6 +2023,8 @@ void ike1_timer(struct ike_sa *sa, int64_t now)
 		return;
 	}
 	if (sa->state == IKE_SA_REKEYED && now >= sa->expire_at_ns) {
+		if (v->rekey_started)
+			send_delete(sa, NULL, 0, true); /* we replaced it: tell the peer */
 		ike_sa_destroy(sa, IKE_DOWN_REKEYED);
 		return;
 	}
