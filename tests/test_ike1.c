@@ -362,6 +362,34 @@ static void test_no_proposal_chosen(void)
 	ike_pair_free(&p);
 }
 
+/* PFS in quick mode (KE payloads): an initiator asking for it gets it from a responder configured
+ * without (Azure accepts PFS groups as responder); a responder that requires it refuses an
+ * initiator without. */
+static void test_pfs(void)
+{
+	struct ike_peer_cfg c0, c1;
+	v1_cfg(0, false, &c0);
+	v1_cfg(1, false, &c1);
+	c0.esp[0].dh = IKE_DH_MODP2048;
+	struct ike_pair p;
+	ike_pair_init(&p, &c0, &c1, NULL, NULL, 45);
+	setup_from(&p, 0);
+	CU_ASSERT_EQUAL(ike_pair_n_children(&p, 1), 1);
+	const struct ike_child_info *a = first_child(&p, 0), *b = first_child(&p, 1);
+	CU_ASSERT(a && b && a->pfs_dh == IKE_DH_MODP2048 && b->pfs_dh == IKE_DH_MODP2048);
+	CU_ASSERT(a && ike_pair_child_matches(&p, 0, a->spi_in));
+	CU_ASSERT(esp_roundtrip(&p, 0) && esp_roundtrip(&p, 1));
+	ike_pair_free(&p);
+	v1_cfg(0, false, &c0);
+	c1.esp[0].dh = IKE_DH_MODP1024;
+	ike_pair_init(&p, &c0, &c1, NULL, NULL, 46);
+	uint64_t id = setup_from(&p, 0);
+	CU_ASSERT_EQUAL(ike_sa_state(p.n[0].ep, id), IKE_SA_ESTABLISHED);
+	CU_ASSERT_EQUAL(ike_sa_error_notify(p.n[0].ep, id), 14);
+	CU_ASSERT_EQUAL(ike_pair_n_children(&p, 0), 0);
+	ike_pair_free(&p);
+}
+
 /* Drop the k-th datagram a node sends: every Main Mode and Quick Mode message is recovered by
  * retransmission (initiator) or by answering the repeat from the cache (responder). */
 struct drop_nth {
@@ -942,6 +970,7 @@ int main(void)
 		{ "Azure defaults, 3DES phase 1", test_azure_defaults_and_3des },
 		{ "wrong PSK", test_wrong_psk },
 		{ "proposal and selector mismatches", test_no_proposal_chosen },
+		{ "PFS", test_pfs },
 		{ "retransmission", test_retransmission },
 		{ "duplicates", test_duplicates },
 		{ "DPD", test_dpd },
