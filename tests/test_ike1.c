@@ -636,7 +636,7 @@ static void test_p1_rekey_gap_with_loss(void)
 	ike_pair_init(&p, &c0, &c1, NULL, NULL, 95);
 	setup_from(&p, 0);
 	ike_pair_run_until(&p, 300 * NS - 1);
-	struct drop_nth x = { 0, 3, 0 }; /* 1, 2: the DELETEs (ESP, ISAKMP), 3: the new MM1 */
+	struct drop_nth x = { 0, 3, 0 }; /* 1: DELETE (ESP, ISAKMP), 2: ISAKMP again, 3: the new MM1 */
 	p.filter = drop_nth_filter;
 	p.filter_ctx = &x;
 	int64_t down = -1, up = -1;

@@ -301,25 +301,28 @@ static void put_spi32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-/* DELETE for the given inbound SPIs (ESP) and, with isakmp, for the ISAKMP SA itself: two
- * Informational exchanges, ESP first (charon reads only the first DELETE payload of a message). */
+/* DELETE for the given inbound SPIs (ESP) and, with isakmp, for the ISAKMP SA itself, in one
+ * Informational exchange. When both go, the ISAKMP DELETE is repeated alone in a second one:
+ * charon 5.9 acts only on the first DELETE payload of a message and would keep its ISAKMP SA
+ * (a peer that read both drops the repeat: the SA is gone). */
 static void send_delete(struct ike_sa *sa, const uint32_t *spis, size_t n, bool isakmp)
 {
+	struct ike1_builder pls;
+	ike1_builder_init(&pls);
 	if (n) {
-		struct ike1_builder pls;
-		ike1_builder_init(&pls);
 		uint8_t *b = g_malloc(4 * n);
 		for (size_t i = 0; i < n; i++)
 			put_spi32(b + 4 * i, spis[i]);
 		ike1_put_delete(&pls, IKE1_PROTO_ESP, b, 4, n);
 		g_free(b);
-		send_info(sa, &pls);
 	}
-	if (isakmp) {
-		struct ike1_builder pls;
+	uint8_t spi[16];
+	put_isakmp_spi(sa, spi);
+	if (isakmp)
+		ike1_put_delete(&pls, IKE1_PROTO_ISAKMP, spi, 16, 1);
+	send_info(sa, &pls);
+	if (n && isakmp) {
 		ike1_builder_init(&pls);
-		uint8_t spi[16];
-		put_isakmp_spi(sa, spi);
 		ike1_put_delete(&pls, IKE1_PROTO_ISAKMP, spi, 16, 1);
 		send_info(sa, &pls);
 	}
