@@ -405,7 +405,9 @@ static bool same_p1(const struct ike_ike_proposal *a, const struct ike_ike_propo
 
 static uint32_t our_life_s(const struct ike_peer_cfg *cfg)
 {
-	int64_t l = cfg->ike_lifetime_ns > 0 ? cfg->ike_lifetime_ns : cfg->ike_rekey_ns > 0 ? cfg->ike_rekey_ns : 28800 * NS_PER_S;
+	int64_t l = cfg->ike_lifetime_ns > 0 ? cfg->ike_lifetime_ns
+		    : cfg->ike_rekey_ns > 0 ? cfg->ike_rekey_ns
+					     : 28800 * NS_PER_S;
 	return (uint32_t)MIN(l / NS_PER_S, (int64_t)UINT32_MAX);
 }
 
@@ -465,7 +467,8 @@ static void natd_hash(const struct ike_sa *sa, struct ike_addr a, uint8_t *out)
 }
 
 /* KE, nonce and the two NAT-D payloads of MM3 / MM4. */
-static void put_ke_nonce_natd(struct ike_sa *sa, struct ike1_builder *bld, const GByteArray *ke, const GByteArray *nonce)
+static void put_ke_nonce_natd(struct ike_sa *sa, struct ike1_builder *bld, const GByteArray *ke,
+			      const GByteArray *nonce)
 {
 	ike1_put_simple(bld, IKE1_PL_KE, ke->data, ke->len);
 	ike1_put_simple(bld, IKE1_PL_NONCE, nonce->data, nonce->len);
@@ -1028,12 +1031,16 @@ static void mm_in(struct ike_sa *sa, const struct ike_dgram *d, const uint8_t *r
 
 static uint16_t esp_auth_attr(uint16_t integ)
 {
-	return integ == IKE_INTEG_HMAC_SHA1_96 ? IKE1_AUTH_HMAC_SHA : integ == IKE_INTEG_HMAC_SHA2_256_128 ? IKE1_AUTH_HMAC_SHA2_256 : 0;
+	if (integ == IKE_INTEG_HMAC_SHA1_96)
+		return IKE1_AUTH_HMAC_SHA;
+	return integ == IKE_INTEG_HMAC_SHA2_256_128 ? IKE1_AUTH_HMAC_SHA2_256 : 0;
 }
 
 static uint16_t esp_integ_of(uint32_t auth)
 {
-	return auth == IKE1_AUTH_HMAC_SHA ? IKE_INTEG_HMAC_SHA1_96 : auth == IKE1_AUTH_HMAC_SHA2_256 ? IKE_INTEG_HMAC_SHA2_256_128 : 0xffff;
+	if (auth == IKE1_AUTH_HMAC_SHA)
+		return IKE_INTEG_HMAC_SHA1_96;
+	return auth == IKE1_AUTH_HMAC_SHA2_256 ? IKE_INTEG_HMAC_SHA2_256_128 : 0xffff; /* 0xffff: unknown */
 }
 
 static void put_esp_transform(GByteArray *b, uint8_t num, bool last, const struct ike_esp_proposal *p, uint16_t group,
@@ -1042,7 +1049,9 @@ static void put_esp_transform(GByteArray *b, uint8_t num, bool last, const struc
 	size_t start = b->len;
 	uint8_t h[8] = { last ? 0 : IKE1_PL_T, 0, 0, 0, num, (uint8_t)p->encr, 0, 0 };
 	g_byte_array_append(b, h, 8);
-	int64_t life = cfg->child_lifetime_ns > 0 ? cfg->child_lifetime_ns : cfg->child_rekey_ns > 0 ? cfg->child_rekey_ns : 27000 * NS_PER_S;
+	int64_t life = cfg->child_lifetime_ns > 0 ? cfg->child_lifetime_ns
+		       : cfg->child_rekey_ns > 0 ? cfg->child_rekey_ns
+						  : 27000 * NS_PER_S;
 	ike1_put_attr(b, IKE1_QA_LIFE_TYPE, IKE1_LIFE_SECONDS);
 	ike1_put_attr(b, IKE1_QA_LIFE_DURATION, (uint32_t)MIN(life / NS_PER_S, (int64_t)UINT32_MAX));
 	if (cfg->child_lifetime_bytes) {
