@@ -26,24 +26,19 @@ struct rig {
 };
 
 /* Gateway azgw (VpnGw1, active-standby) with one connection to a device at SITE_IP starting at
- * dev_start; cookie_threshold on both instances' IKE endpoints; optionally P2S (a responder peer
- * that accepts any address, as on Azure gateways with point-to-site). */
+ * dev_start; cookie_threshold on both instances' IKE endpoints (0: no cookies); optionally P2S (a
+ * responder peer that accepts any address, as on Azure gateways with point-to-site). */
 static void rig_init(struct rig *r, uint64_t seed, unsigned cookie_threshold, bool p2s, sim_time dev_start,
 		     double path_loss)
 {
 	memset(r, 0, sizeof *r);
 	world_init(&r->w, seed);
 	struct gateway_cfg g = { .name = "azgw", .sku = azure_sku_find("VpnGw1", 0), .public_ip = { GW_IP },
-				 .vnet = { { IP(10, 1, 0, 0), 16 } }, .n_vnet = 1 };
+				 .vnet = { { IP(10, 1, 0, 0), 16 } }, .n_vnet = 1,
+				 .cookie_threshold = cookie_threshold ? (int)cookie_threshold : -1 };
 	GError *err = NULL;
 	r->gw = gateway_new(&r->w, &g, &err);
 	g_assert_no_error(err);
-	/* gateway_cfg has no cookie threshold (yet): set it on the instances' engines before any
-	 * peer exists; ike_node_reset starts them again with it */
-	for (int i = 0; i < 2; i++) {
-		r->gw->inst[i].ike.cfg.cookie_threshold = cookie_threshold;
-		ike_node_reset(&r->gw->inst[i].ike);
-	}
 	r->vnet_host = gateway_add_host(r->gw, "vm", IP(10, 1, 0, 10), IP(10, 1, 0, 1));
 	struct gw_connection_cfg c = { .name = "conn0", .site_ip = SITE_IP, .remote = { { IP(192, 168, 0, 0), 24 } },
 				       .n_remote = 1, .psk = "s3cret-psk" };
