@@ -13,3 +13,10 @@ EXTRA_DIST += tests/test_ike1_tshark.sh
 tests_test_ike1_pcap_SOURCES = tests/test_ike1_pcap.c tests/ike_pair.h tests/ike_pair.c
 tests_test_ike1_pcap_CFLAGS = $(TEST_CFLAGS) $(CRYPTO_CFLAGS)
 tests_test_ike1_pcap_LDADD = $(IKE_LIBS) $(ESP_LIBS) $(SIM_LIBS)
+
+# The parser's fuzz entry (ike1_parse_datagram) on a session's datagrams and their mutations.
+check_PROGRAMS += tests/test_ike1_corpus
+TESTS += tests/test_ike1_corpus
+tests_test_ike1_corpus_SOURCES = tests/test_ike1_corpus.c tests/ike_pair.h tests/ike_pair.c
+tests_test_ike1_corpus_CFLAGS = $(TEST_CFLAGS) $(CRYPTO_CFLAGS)
+tests_test_ike1_corpus_LDADD = $(IKE_LIBS) $(CUNIT_LIBS)
