@@ -623,6 +623,37 @@ static void test_p1_rekey_both_configured(void)
 	ike_pair_free(&p);
 }
 
+/* Make before break while the peer is unreachable: the replacement Main Mode gives up after the
+ * retransmission schedule (165 s), the old ISAKMP SA and its CHILD SA live on and start another
+ * one, which succeeds once the peer answers again; no CHILD SA event on either side. */
+static void test_p1_rekey_retry(void)
+{
+	struct ike_peer_cfg c0, c1;
+	v1_cfg(0, false, &c0);
+	v1_cfg(1, false, &c1);
+	c0.ike_rekey_ns = 300 * NS;
+	c0.ike_lifetime_ns = c1.ike_lifetime_ns = 1000 * NS;
+	struct ike_pair p;
+	ike_pair_init(&p, &c0, &c1, NULL, NULL, 98);
+	uint64_t id = setup_from(&p, 0);
+	ike_pair_run_until(&p, 299 * NS);
+	p.silent[1] = true;
+	ike_pair_run_until(&p, 500 * NS);
+	CU_ASSERT_EQUAL(ike_sa_state(p.n[0].ep, id), IKE_SA_ESTABLISHED);
+	CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[0].ep)->dead_peers, 1); /* the first replacement */
+	p.silent[1] = false;
+	ike_pair_run_until(&p, 600 * NS);
+	CU_ASSERT(!ike_sa_exists(p.n[0].ep, id));
+	for (int i = 0; i < 2; i++) {
+		CU_ASSERT_EQUAL(ike_sa_count(p.n[i].ep), 1);
+		CU_ASSERT_EQUAL(ike_pair_n_children(&p, i), 1);
+		CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[i].ep)->ike_rekeys, 1);
+		CU_ASSERT_EQUAL(p.n[i].child_events->len, 1);
+	}
+	CU_ASSERT(esp_roundtrip(&p, 0) && esp_roundtrip(&p, 1));
+	ike_pair_free(&p);
+}
+
 /* Break before make with the first new Main Mode message lost: the gap grows by the
  * retransmission timeout (4 s, strongSwan schedule): the "up to ~5 s" of azure-facts §4. */
 static void test_p1_rekey_gap_with_loss(void)
@@ -977,6 +1008,7 @@ int main(void)
 		{ "quick mode rekey with PFS", test_quick_mode_rekey },
 		{ "phase-1 rekey, both behaviours", test_p1_rekey },
 		{ "phase-1 rekey configured on both ends", test_p1_rekey_both_configured },
+		{ "phase-1 rekey retried after its Main Mode failed", test_p1_rekey_retry },
 		{ "phase-1 rekey gap with a lost message", test_p1_rekey_gap_with_loss },
 		{ "DELETE", test_delete },
 		{ "NAT-T", test_nat_t },

@@ -22,6 +22,9 @@
 #define IKE1_MAX_HASH 48
 /* make-before-break phase-1 rekey: how long the replaced ISAKMP SA lives on before its DELETE */
 #define IKE1_OLD_SA_DELETE_DELAY_NS G_GINT64_CONSTANT(1000000000)
+/* make-before-break phase-1 rekey: how often the old SA checks that its replacement still lives
+ * (when it died, the old SA starts another one) */
+#define IKE1_REKEY_CHECK_NS (30 * G_GINT64_CONSTANT(1000000000))
 
 enum ike1_exchange {
 	IKE1_EXCH_MAIN = 2, /* Identity Protection */
@@ -294,6 +297,7 @@ struct ike1_sa {
 	uint32_t dpd_seq, dpd_acked;
 	uint64_t replaces;	/* make-before-break phase-1 rekey: the SA this one replaces */
 	bool rekey_started;	/* a replacement SA is being negotiated */
+	uint64_t rekey_sa;	/* ... with this id (make before break) */
 	bool children_adopted;
 };
 

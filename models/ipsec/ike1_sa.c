@@ -1874,6 +1874,8 @@ static void p1_rekey(struct ike_sa *sa, int64_t now)
 	struct ike_sa *n = ike_sa_by_id(ep, nid);
 	if (n)
 		n->v1->replaces = sa->id;
+	v->rekey_sa = nid;
+	sa->rekey_at_ns = now + IKE1_REKEY_CHECK_NS;
 }
 
 static void ike_delete_now(struct ike_sa *sa)
@@ -1971,8 +1973,7 @@ int64_t ike1_deadline(const struct ike_sa *sa)
 	if (ka > 0)
 		t = min64(t, sa->last_tx_ns + ka);
 	if (v->req.kind == IKE1_REQ_NONE && sa->queue->len == 0) {
-		if (!v->rekey_started)
-			t = min64(t, sa->rekey_at_ns);
+		t = min64(t, sa->rekey_at_ns);
 		if (cfg->dpd_interval_ns > 0 && v->peer_dpd)
 			t = min64(t, sa->last_rx_ns + cfg->dpd_interval_ns);
 	}
@@ -2067,9 +2068,18 @@ void ike1_timer(struct ike_sa *sa, int64_t now)
 			ike_task_queue(sa, IKE_TASK_CHILD_REKEY, c->info.spi_in);
 		i++;
 	}
-	if (now >= sa->rekey_at_ns && v->req.kind == IKE1_REQ_NONE && !v->rekey_started) {
-		sa->rekey_at_ns = INT64_MAX;
-		ike_task_queue(sa, IKE_TASK_IKE_REKEY, 0);
+	if (now >= sa->rekey_at_ns && v->req.kind == IKE1_REQ_NONE) {
+		const struct ike_sa *n = v->rekey_started ? ike_sa_by_id(ep, v->rekey_sa) : NULL;
+		if (n && n->state != IKE_SA_DEAD) {
+			sa->rekey_at_ns = now + IKE1_REKEY_CHECK_NS; /* the replacement is still on its way */
+		} else {
+			if (v->rekey_started)
+				ike_log(ep, G_LOG_LEVEL_INFO,
+					"IKE SA %" G_GUINT64_FORMAT ": its replacement failed, rekeying again", sa->id);
+			v->rekey_started = false;
+			sa->rekey_at_ns = INT64_MAX;
+			ike_task_queue(sa, IKE_TASK_IKE_REKEY, 0);
+		}
 	}
 	if (cfg->dpd_interval_ns > 0 && v->peer_dpd && v->req.kind == IKE1_REQ_NONE && sa->queue->len == 0 &&
 	    now >= sa->last_rx_ns + cfg->dpd_interval_ns)
