@@ -130,7 +130,8 @@ struct ike_peer_cfg {
 	int64_t child_lifetime_ns;    /* CHILD SA hard lifetime (0: none) */
 	uint64_t child_rekey_bytes;   /* CHILD rekey after this many bytes (0: never) */
 	uint64_t child_lifetime_bytes;
-	int64_t rekey_jitter_ns;      /* rekey times are shortened by a random 0..jitter */
+	int64_t rekey_jitter_ns;      /* rekey times are shortened by a random 0..jitter (0..time/10
+				       * when the jitter is as long as the time itself) */
 	struct ike_retransmit_cfg retransmit; /* timeout_ns 0: strongSwan preset */
 	bool force_encap;	      /* fake the NAT_DETECTION_SOURCE_IP hash (strongSwan encap=yes) */
 	bool ts_require_cover;	      /* responder: a CHILD SA's proposed selectors must contain

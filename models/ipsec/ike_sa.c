@@ -96,6 +96,10 @@ int64_t ike_jittered(struct ike_endpoint *ep, int64_t base_ns, int64_t jitter_ns
 		return INT64_MAX;
 	if (jitter_ns <= 0)
 		return base_ns;
+	/* a jitter as long as the time itself (a preset's 10 % of hours against a what-if lifetime
+	 * of seconds) would fire at once, again and again: keep it to a tenth of the time */
+	if (jitter_ns >= base_ns)
+		jitter_ns = base_ns / 10;
 	uint8_t b[8];
 	ike_random(ep, b, sizeof(b));
 	uint64_t r = ike_get64(b) % (uint64_t)(jitter_ns + 1);
