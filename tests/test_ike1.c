@@ -654,6 +654,33 @@ static void test_p1_rekey_retry(void)
 	ike_pair_free(&p);
 }
 
+/* Both ends initiate at once (as a device reconnecting and a gateway re-establishing may): two
+ * ISAKMP SAs, each with its quick mode; every CHILD SA has its counterpart, ESP flows, and with
+ * DPD running for minutes nothing goes down. */
+static void test_simultaneous_initiation(void)
+{
+	struct ike_peer_cfg c0, c1;
+	v1_cfg(0, false, &c0);
+	v1_cfg(1, false, &c1);
+	c0.dpd_interval_ns = c1.dpd_interval_ns = 10 * NS;
+	struct ike_pair p;
+	ike_pair_init(&p, &c0, &c1, NULL, NULL, 99);
+	ike_initiate(p.n[0].ep, p.n[0].peer, p.now);
+	ike_initiate(p.n[1].ep, p.n[1].peer, p.now);
+	ike_pair_run_until(&p, 300 * NS);
+	for (int i = 0; i < 2; i++) {
+		CU_ASSERT(ike_pair_n_children(&p, i) >= 1);
+		CU_ASSERT_EQUAL(ike_pair_n_children(&p, i), ike_pair_n_children(&p, 1 - i));
+		for (guint k = 0; k < p.n[i].children->len; k++)
+			CU_ASSERT(ike_pair_child_matches(&p, i, g_array_index(p.n[i].children, struct ike_child_info, k).spi_in));
+		CU_ASSERT_EQUAL(count_events(&p, i, false, IKE_DOWN_PEER_DEAD), 0);
+		CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[i].ep)->dead_peers, 0);
+		CU_ASSERT(ike_sa_find_established(p.n[i].ep, p.n[i].peer) != 0);
+	}
+	CU_ASSERT(esp_roundtrip(&p, 0) && esp_roundtrip(&p, 1));
+	ike_pair_free(&p);
+}
+
 /* Break before make with the first new Main Mode message lost: the gap grows by the
  * retransmission timeout (4 s, strongSwan schedule): the "up to ~5 s" of azure-facts §4. */
 static void test_p1_rekey_gap_with_loss(void)
@@ -1010,6 +1037,7 @@ int main(void)
 		{ "phase-1 rekey configured on both ends", test_p1_rekey_both_configured },
 		{ "phase-1 rekey retried after its Main Mode failed", test_p1_rekey_retry },
 		{ "phase-1 rekey gap with a lost message", test_p1_rekey_gap_with_loss },
+		{ "simultaneous initiation", test_simultaneous_initiation },
 		{ "DELETE", test_delete },
 		{ "NAT-T", test_nat_t },
 		{ "tampered and truncated messages", test_tampered_and_truncated },

@@ -1624,10 +1624,29 @@ static void qm_in(struct ike_sa *sa, const uint8_t *raw, size_t len, const struc
 
 /* ---- informational ---- */
 
+/* The peer deleted this ISAKMP SA. Its quick-mode SAs do not depend on it (RFC 2408): when
+ * another ISAKMP SA with the same peer is established, they move there without child events;
+ * otherwise they go down with it. */
 static void peer_deleted_isakmp(struct ike_sa *sa)
 {
 	struct ike_endpoint *ep = sa->ep;
 	ike_log(ep, G_LOG_LEVEL_INFO, "IKE SA %" G_GUINT64_FORMAT ": peer deleted the ISAKMP SA", sa->id);
+	if (sa->children->len) {
+		struct ike_sa *heir = NULL;
+		GHashTableIter it;
+		gpointer k, val;
+		g_hash_table_iter_init(&it, ep->by_id);
+		while (g_hash_table_iter_next(&it, &k, &val)) {
+			struct ike_sa *o = val;
+			if (o != sa && o->v1 && o->peer == sa->peer && o->state == IKE_SA_ESTABLISHED &&
+			    o->remote.ip == sa->remote.ip && (!heir || o->id > heir->id))
+				heir = o;
+		}
+		if (heir) {
+			ike_child_move(sa, heir);
+			sa->replaced = true;
+		}
+	}
 	ike_sa_destroy(sa, sa->replaced ? IKE_DOWN_REKEYED : IKE_DOWN_DELETED_PEER);
 }
 
@@ -2036,8 +2055,7 @@ void ike1_timer(struct ike_sa *sa, int64_t now)
 		return;
 	}
 	if (sa->state == IKE_SA_REKEYED && now >= sa->expire_at_ns) {
-		if (v->rekey_started)
-			send_delete(sa, NULL, 0, true); /* we replaced it: tell the peer */
+		send_delete(sa, NULL, 0, true); /* replaced here: the peer can let its side go too */
 		ike_sa_destroy(sa, IKE_DOWN_REKEYED);
 		return;
 	}
