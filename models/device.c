@@ -76,16 +76,26 @@ static void schedule_reconnect_in(struct device *d, int i, sim_time delay_ns)
 	t->reconnect = sim_schedule_in(&d->w->sim, delay_ns, reconnect_event, d, (uint64_t)i);
 }
 
-static void schedule_reconnect(struct device *d, int i)
+int64_t device_reconnect_ns(const struct device_cfg *cfg)
 {
-	schedule_reconnect_in(d, i, policy_device_reconnect_ns(d->cfg.preset));
+	return policy_device_reconnect_ns(cfg->preset);
 }
 
 /* An IKE SA left without a CHILD SA is torn down and built again after this (at least the
  * preset's reconnect delay): a device retrying a refused CHILD SA does not hammer the peer. */
+int64_t device_child_retry_ns(const struct device_cfg *cfg)
+{
+	return MAX(policy_device_reconnect_ns(cfg->preset), DEVICE_CHILD_RETRY_NS);
+}
+
+static void schedule_reconnect(struct device *d, int i)
+{
+	schedule_reconnect_in(d, i, device_reconnect_ns(&d->cfg));
+}
+
 static void schedule_childless_check(struct device *d, int i)
 {
-	schedule_reconnect_in(d, i, MAX(policy_device_reconnect_ns(d->cfg.preset), DEVICE_CHILD_RETRY_NS));
+	schedule_reconnect_in(d, i, device_child_retry_ns(&d->cfg));
 }
 
 static int tunnel_index(const struct device *d, const struct ipsec_tunnel *it)
@@ -172,52 +182,59 @@ static const struct ike_node_hooks hooks = {
 	.ike_state = on_ike_state,
 };
 
+void device_peer_cfg(const struct device_cfg *dc, size_t tunnel, struct ike_peer_cfg *out)
+{
+	struct ike_peer_cfg p;
+	memset(&p, 0, sizeof p);
+	p.local.ip = dc->public_ip;
+	p.remote.ip = dc->gateway_ip[tunnel];
+	p.local_id.type = IKE_ID_IPV4_ADDR;
+	p.local_id.len = 4;
+	for (int b = 0; b < 4; b++)
+		p.local_id.data[b] = (uint8_t)(dc->public_ip >> (24 - 8 * b));
+	size_t n = strlen(dc->psk);
+	p.psk_len = MIN(n, sizeof p.psk);
+	memcpy(p.psk, dc->psk, p.psk_len);
+	policy_device_preset(&p, dc->preset);
+	if (dc->ike_version == 1)
+		p.ike_version = 1;
+	policy_apply_custom(&p, &dc->policy);
+	if (dc->dpd_interval_ns > 0)
+		p.dpd_interval_ns = dc->dpd_interval_ns;
+	if (dc->ike_lifetime_ns > 0) {
+		p.ike_lifetime_ns = dc->ike_lifetime_ns;
+		p.ike_rekey_ns = dc->ike_lifetime_ns / 10 * 9;
+	}
+	if (dc->child_lifetime_ns > 0) {
+		p.child_lifetime_ns = dc->child_lifetime_ns;
+		p.child_rekey_ns = dc->child_lifetime_ns / 10 * 9;
+	}
+	for (size_t e = 0; dc->pfs_group > 0 && e < p.n_esp; e++)
+		p.esp[e].dh = (uint16_t)dc->pfs_group;
+	if (dc->n_ts) {
+		/* Policy-based: its ACL, site prefixes to the VNet's */
+		p.n_local_ts = MIN(dc->n_ts, (size_t)IKE_MAX_TS);
+		p.n_remote_ts = MIN(dc->n_remote, (size_t)IKE_MAX_TS);
+		for (size_t k = 0; k < p.n_local_ts; k++)
+			p.local_ts[k] = policy_ts_of_prefix(dc->ts[k].addr, dc->ts[k].plen);
+		for (size_t k = 0; k < p.n_remote_ts; k++)
+			p.remote_ts[k] = policy_ts_of_prefix(dc->remote[k].addr, dc->remote[k].plen);
+	} else {
+		/* Route-based: any-to-any selectors; routes decide what enters the tunnel. */
+		p.local_ts[0] = policy_ts_of_prefix(0, 0);
+		p.remote_ts[0] = policy_ts_of_prefix(0, 0);
+		p.n_local_ts = p.n_remote_ts = 1;
+	}
+	*out = p;
+}
+
 static void add_peers(struct device *d)
 {
 	for (size_t i = 0; i < d->cfg.n_tunnels; i++) {
 		struct ike_peer_cfg p;
-		memset(&p, 0, sizeof p);
+		device_peer_cfg(&d->cfg, i, &p);
 		g_autofree char *name = g_strdup_printf("%s-t%zu", d->name, i);
 		p.name = name;
-		p.local.ip = d->cfg.public_ip;
-		p.remote.ip = d->cfg.gateway_ip[i];
-		p.local_id.type = IKE_ID_IPV4_ADDR;
-		p.local_id.len = 4;
-		for (int b = 0; b < 4; b++)
-			p.local_id.data[b] = (uint8_t)(d->cfg.public_ip >> (24 - 8 * b));
-		size_t n = strlen(d->cfg.psk);
-		p.psk_len = MIN(n, sizeof p.psk);
-		memcpy(p.psk, d->cfg.psk, p.psk_len);
-		policy_device_preset(&p, d->cfg.preset);
-		if (d->cfg.ike_version == 1)
-			p.ike_version = 1;
-		policy_apply_custom(&p, &d->cfg.policy);
-		if (d->cfg.dpd_interval_ns > 0)
-			p.dpd_interval_ns = d->cfg.dpd_interval_ns;
-		if (d->cfg.ike_lifetime_ns > 0) {
-			p.ike_lifetime_ns = d->cfg.ike_lifetime_ns;
-			p.ike_rekey_ns = d->cfg.ike_lifetime_ns / 10 * 9;
-		}
-		if (d->cfg.child_lifetime_ns > 0) {
-			p.child_lifetime_ns = d->cfg.child_lifetime_ns;
-			p.child_rekey_ns = d->cfg.child_lifetime_ns / 10 * 9;
-		}
-		for (size_t e = 0; d->cfg.pfs_group > 0 && e < p.n_esp; e++)
-			p.esp[e].dh = (uint16_t)d->cfg.pfs_group;
-		if (d->cfg.n_ts) {
-			/* Policy-based: its ACL, site prefixes to the VNet's */
-			p.n_local_ts = MIN(d->cfg.n_ts, (size_t)IKE_MAX_TS);
-			p.n_remote_ts = MIN(d->cfg.n_remote, (size_t)IKE_MAX_TS);
-			for (size_t k = 0; k < p.n_local_ts; k++)
-				p.local_ts[k] = policy_ts_of_prefix(d->cfg.ts[k].addr, d->cfg.ts[k].plen);
-			for (size_t k = 0; k < p.n_remote_ts; k++)
-				p.remote_ts[k] = policy_ts_of_prefix(d->cfg.remote[k].addr, d->cfg.remote[k].plen);
-		} else {
-			/* Route-based: any-to-any selectors; routes decide what enters the tunnel. */
-			p.local_ts[0] = policy_ts_of_prefix(0, 0);
-			p.remote_ts[0] = policy_ts_of_prefix(0, 0);
-			p.n_local_ts = p.n_remote_ts = 1;
-		}
 		GError *err = NULL;
 		d->tun[i].peer = ike_peer_add(d->ike.ep, &p, &err);
 		g_assert_no_error(err); /* the presets are ours: a refusal is our bug */

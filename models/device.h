@@ -82,6 +82,16 @@ struct device {
 	bool up;                  /* false while rebooting */
 };
 
+/* The device's reconnect rules: initiate again this long after its IKE SA died with none left;
+ * tear down and rebuild an IKE SA left without a CHILD SA after this long. */
+int64_t device_reconnect_ns(const struct device_cfg *cfg);
+int64_t device_child_retry_ns(const struct device_cfg *cfg);
+
+/* The IKE peer configuration the device uses for tunnel `tunnel` (name left NULL): its preset,
+ * the connection's custom policy mirrored, its own lifetimes, PFS and selectors. The one
+ * definition both simulations and vpnsim live use. */
+void device_peer_cfg(const struct device_cfg *cfg, size_t tunnel, struct ike_peer_cfg *out);
+
 /* Builds the device on w (a node called cfg->name attached to the internet with its path) and,
  * when cfg->initiator, schedules its first initiation. NULL with err on a bad configuration. */
 struct device *device_new(struct world *w, const struct device_cfg *cfg, GError **err);

@@ -151,37 +151,35 @@ static uint32_t instance_ip(const struct gateway *gw, int i)
 	return gw->cfg.active_active ? gw->cfg.public_ip[i] : gw->cfg.public_ip[0];
 }
 
-static void add_peer(struct gw_instance *ins, struct gw_connection *c)
+void gateway_peer_cfg(const struct gateway_cfg *g, const struct gw_connection_cfg *c, int instance,
+		      struct ike_peer_cfg *out)
 {
-	struct gateway *gw = ins->gw;
 	struct ike_peer_cfg p;
 	memset(&p, 0, sizeof p);
-	g_autofree char *name = g_strdup_printf("%s-i%d", c->name, ins->idx);
-	p.name = name;
-	uint32_t ip = instance_ip(gw, ins->idx);
+	uint32_t ip = g->active_active ? g->public_ip[instance] : g->public_ip[0];
 	p.local.ip = ip;
-	p.remote.ip = c->cfg.site_ip;
+	p.remote.ip = c->site_ip;
 	p.local_id.type = IKE_ID_IPV4_ADDR;
 	p.local_id.len = 4;
 	for (int b = 0; b < 4; b++)
 		p.local_id.data[b] = (uint8_t)(ip >> (24 - 8 * b));
-	size_t n = strlen(c->cfg.psk);
+	size_t n = strlen(c->psk);
 	p.psk_len = MIN(n, sizeof p.psk);
-	memcpy(p.psk, c->cfg.psk, p.psk_len);
-	policy_azure_default(&p, gw->cfg.policy_based, c->cfg.dpd_timeout_ns ? c->cfg.dpd_timeout_ns : gw->cfg.dpd_timeout_ns);
-	if (c->cfg.ike_version == 1) {
+	memcpy(p.psk, c->psk, p.psk_len);
+	policy_azure_default(&p, g->policy_based, c->dpd_timeout_ns ? c->dpd_timeout_ns : g->dpd_timeout_ns);
+	if (c->ike_version == 1) {
 		p.ike_version = 1;
 		ike1_azure_proposals(&p);
 		p.ike1_p1_rekey = IKE1_P1_REKEY_BREAK_BEFORE_MAKE;
 	}
-	policy_apply_custom(&p, &c->cfg.policy);
-	if (c->cfg.policy_based_ts || gw->cfg.policy_based) {
-		p.n_local_ts = MIN(gw->cfg.n_vnet, (size_t)IKE_MAX_TS);
-		p.n_remote_ts = MIN(c->cfg.n_remote, (size_t)IKE_MAX_TS);
+	policy_apply_custom(&p, &c->policy);
+	if (c->policy_based_ts || g->policy_based) {
+		p.n_local_ts = MIN(g->n_vnet, (size_t)IKE_MAX_TS);
+		p.n_remote_ts = MIN(c->n_remote, (size_t)IKE_MAX_TS);
 		for (size_t k = 0; k < p.n_local_ts; k++)
-			p.local_ts[k] = policy_ts_of_prefix(gw->cfg.vnet[k].addr, gw->cfg.vnet[k].plen);
+			p.local_ts[k] = policy_ts_of_prefix(g->vnet[k].addr, g->vnet[k].plen);
 		for (size_t k = 0; k < p.n_remote_ts; k++)
-			p.remote_ts[k] = policy_ts_of_prefix(c->cfg.remote[k].addr, c->cfg.remote[k].plen);
+			p.remote_ts[k] = policy_ts_of_prefix(c->remote[k].addr, c->remote[k].plen);
 	} else {
 		/* route-based: one any-to-any SA; narrower proposals are refused */
 		p.local_ts[0] = policy_ts_of_prefix(0, 0);
@@ -189,6 +187,15 @@ static void add_peer(struct gw_instance *ins, struct gw_connection *c)
 		p.n_local_ts = p.n_remote_ts = 1;
 		p.ts_require_cover = true;
 	}
+	*out = p;
+}
+
+static void add_peer(struct gw_instance *ins, struct gw_connection *c)
+{
+	struct ike_peer_cfg p;
+	gateway_peer_cfg(&ins->gw->cfg, &c->cfg, ins->idx, &p);
+	g_autofree char *name = g_strdup_printf("%s-i%d", c->name, ins->idx);
+	p.name = name;
 	GError *err = NULL;
 	c->tun[ins->idx].peer = ike_peer_add(ins->ike.ep, &p, &err);
 	g_assert_no_error(err);
@@ -359,8 +366,7 @@ static void instance_init(struct gateway *gw, int i)
 	}
 	ipsec_node_init(&ins->in, ins->node);
 	struct ike_endpoint_cfg ecfg = { 0 };
-	int ct = gw->cfg.cookie_threshold ? gw->cfg.cookie_threshold : GW_DEFAULT_COOKIE_THRESHOLD;
-	ecfg.cookie_threshold = ct > 0 ? (unsigned)ct : 0;
+	ecfg.cookie_threshold = gateway_cookie_threshold(&gw->cfg);
 	ike_node_init(&ins->ike, &ins->in, &ecfg, &hooks, ins);
 	ins->ike.keylog = w->keylog;
 	uint64_t rate = gw->cfg.sku->aggregate_bps;
@@ -643,6 +649,12 @@ static gint cmp_time(gconstpointer a, gconstpointer b)
 {
 	sim_time x = *(const sim_time *)a, y = *(const sim_time *)b;
 	return x < y ? -1 : x > y;
+}
+
+unsigned gateway_cookie_threshold(const struct gateway_cfg *g)
+{
+	int ct = g->cookie_threshold ? g->cookie_threshold : GW_DEFAULT_COOKIE_THRESHOLD;
+	return ct > 0 ? (unsigned)ct : 0;
 }
 
 struct gw_connection *gateway_connection(const struct gateway *gw, const char *name)

@@ -149,6 +149,15 @@ void gateway_export_counters(const struct gateway *gw);
 /* Adds a connection to a site. NULL with err when the SKU's tunnel limit is reached or a
  * PolicyBased gateway already has its one connection. */
 struct gw_connection *gateway_add_connection(struct gateway *gw, const struct gw_connection_cfg *cfg, GError **err);
+/* The IKE peer configuration instance `instance` of gateway g uses for connection c (name left
+ * NULL): Azure's default or custom policy, IKE version, selectors, DPD. The one definition both
+ * simulations and vpnsim live use. */
+void gateway_peer_cfg(const struct gateway_cfg *g, const struct gw_connection_cfg *c, int instance,
+		      struct ike_peer_cfg *out);
+
+/* The half-open threshold above which the gateway's instances ask for cookies (0: never). */
+unsigned gateway_cookie_threshold(const struct gateway_cfg *g);
+
 /* The connection called name (NULL: none). */
 struct gw_connection *gateway_connection(const struct gateway *gw, const char *name);
 

@@ -233,9 +233,9 @@ static void fault_start(struct sim *sim, void *ctx, uint64_t arg)
 
 /* ---- building ---- */
 
-static bool build_gateway(struct run *r, struct scn_diags *d)
+bool run_gateway_cfg(const struct scenario *s, struct gateway_cfg *cfg_out, struct scn_diags *d)
 {
-	const struct scn_gateway *g = &r->s->gw;
+	const struct scn_gateway *g = &s->gw;
 	struct gateway_cfg cfg;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.name = g->name;
@@ -254,6 +254,16 @@ static bool build_gateway(struct run *r, struct scn_diags *d)
 	cfg.queue_bytes = g->queue_bytes;
 	cfg.bgp = g->bgp;
 	cfg.cookie_threshold = g->ike_cookie_threshold ? (int)g->ike_cookie_threshold : -1;
+	*cfg_out = cfg;
+	return true;
+}
+
+static bool build_gateway(struct run *r, struct scn_diags *d)
+{
+	const struct scn_gateway *g = &r->s->gw;
+	struct gateway_cfg cfg;
+	if (!run_gateway_cfg(r->s, &cfg, d))
+		return false;
 	GError *err = NULL;
 	r->gw = gateway_new(&r->w, &cfg, &err);
 	if (!r->gw) {
@@ -368,13 +378,10 @@ static void lan_tunnels_changed(void *ctx, struct device *changed)
 	sim_route_add(r->site_hosts[owner], 0, 0, r->lan_router[pick], r->lan_iface[pick], NULL);
 }
 
-static bool build_site(struct run *r, guint i, struct scn_diags *d)
+bool run_device_cfg(const struct scenario *s, guint i, struct device_cfg *out, struct scn_diags *d)
 {
-	const struct scenario *s = r->s;
 	const struct scn_site *site = s->sites->pdata[i];
 	const struct scn_connection *c = connection_of_site(s, site->name);
-	if (site->mss_clamp)
-		scn_diag_add(d, SCN_WARNING, site->loc, "[site.%s] mss_clamp has no effect: the flows are UDP", site->name);
 	struct device_cfg dc;
 	memset(&dc, 0, sizeof dc);
 	dc.name = site->name;
@@ -393,8 +400,6 @@ static bool build_site(struct run *r, guint i, struct scn_diags *d)
 	dc.ike_lifetime_ns = site->ike_lifetime_ns;
 	dc.child_lifetime_ns = site->sa_lifetime_ns;
 	dc.ike_version = c && c->ike == SCN_IKEV1 ? 1 : 2;
-	dc.tunnels_changed = lan_tunnels_changed;
-	dc.tunnels_changed_ctx = r;
 	if (site->pfs_group) {
 		dc.pfs_group = policy_pfs_group(site->pfs_group);
 		if (dc.pfs_group < 0)
@@ -405,6 +410,21 @@ static bool build_site(struct run *r, guint i, struct scn_diags *d)
 	char path[64];
 	snprintf(path, sizeof path, "site:%s", site->name);
 	path_params(path_of(s, path), &dc.path_up, &dc.path_down);
+	*out = dc;
+	return true;
+}
+
+static bool build_site(struct run *r, guint i, struct scn_diags *d)
+{
+	const struct scenario *s = r->s;
+	const struct scn_site *site = s->sites->pdata[i];
+	if (site->mss_clamp)
+		scn_diag_add(d, SCN_WARNING, site->loc, "[site.%s] mss_clamp has no effect: the flows are UDP", site->name);
+	struct device_cfg dc;
+	if (!run_device_cfg(s, i, &dc, d))
+		return false;
+	dc.tunnels_changed = lan_tunnels_changed;
+	dc.tunnels_changed_ctx = r;
 	GError *err = NULL;
 	r->devices[i] = device_new(&r->w, &dc, &err);
 	if (!r->devices[i]) {
@@ -437,9 +457,10 @@ static bool build_site(struct run *r, guint i, struct scn_diags *d)
 	return true;
 }
 
-static bool build_connection(struct run *r, const struct scn_connection *c, struct scn_diags *d)
+bool run_connection_cfg(const struct scenario *s, const struct scn_connection *c, struct gw_connection_cfg *out,
+			struct scn_diags *d)
 {
-	const struct scn_site *site = scenario_site(r->s, c->site);
+	const struct scn_site *site = scenario_site(s, c->site);
 	struct gw_connection_cfg cc;
 	memset(&cc, 0, sizeof cc);
 	cc.name = c->name;
@@ -451,6 +472,15 @@ static bool build_connection(struct run *r, const struct scn_connection *c, stru
 	cc.policy_based_ts = c->policy_based_ts;
 	cc.ike_version = c->ike == SCN_IKEV1 ? 1 : 2;
 	if (!custom_policy(c, &cc.policy, d))
+		return false;
+	*out = cc;
+	return true;
+}
+
+static bool build_connection(struct run *r, const struct scn_connection *c, struct scn_diags *d)
+{
+	struct gw_connection_cfg cc;
+	if (!run_connection_cfg(r->s, c, &cc, d))
 		return false;
 	GError *err = NULL;
 	if (!gateway_add_connection(r->gw, &cc, &err)) {

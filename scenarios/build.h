@@ -46,6 +46,15 @@ struct run_opts {
 	bool progress;         /* a progress line on stderr */
 };
 
+/* The models' configurations for a validated scenario, as a run builds them (vpnsim live uses
+ * them too, so a live node negotiates exactly what the simulated one does). Strings point into
+ * s. false with problems in d when the scenario asks for what cannot be simulated. */
+bool run_gateway_cfg(const struct scenario *s, struct gateway_cfg *cfg, struct scn_diags *d);
+bool run_connection_cfg(const struct scenario *s, const struct scn_connection *c, struct gw_connection_cfg *cfg,
+			struct scn_diags *d);
+/* Site i's device (no path-independent hooks: tunnels_changed is left NULL). */
+bool run_device_cfg(const struct scenario *s, guint i, struct device_cfg *cfg, struct scn_diags *d);
+
 /* Builds the world for s (which must have passed validation). false with problems in d (at the
  * scenario's file:line) when the scenario asks for what cannot be simulated. */
 bool run_build(struct run *r, const struct scenario *s, const struct run_opts *o, struct scn_diags *d);

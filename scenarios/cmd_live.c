@@ -3,6 +3,8 @@
  * a simulation of the scenario configures that node's IKE endpoint. */
 #include "scenarios/cmd.h"
 
+#include "scenarios/build.h"
+
 #include "models/device.h"
 #include "models/gateway.h"
 #include "models/live.h"
@@ -45,121 +47,52 @@ static const char usage[] =
 
 /* ---- the configuration a simulation gives the node ---- */
 
-static void set_ipv4_id(struct ike_id *id, uint32_t ip)
+/* The diagnostics of build.c's translators as one GError. */
+static bool diags_to_error(struct scn_diags *d, GError **err)
 {
-	id->type = IKE_ID_IPV4_ADDR;
-	id->len = 4;
-	for (int b = 0; b < 4; b++)
-		id->data[b] = (uint8_t)(ip >> (24 - 8 * b));
-}
-
-static void set_psk(struct ike_peer_cfg *p, const char *psk)
-{
-	size_t n = strlen(psk);
-	p->psk_len = MIN(n, sizeof p->psk);
-	memcpy(p->psk, psk, p->psk_len);
-}
-
-static struct ike_ts4 ts_of_prefix(uint32_t addr, unsigned plen)
-{
-	uint32_t mask = plen ? UINT32_MAX << (32 - plen) : 0;
-	struct ike_ts4 t = { addr & mask, (addr & mask) | ~mask, 0, 65535, 0 };
-	return t;
-}
-
-static void ts_of_prefixes(const GArray *from, struct ike_ts4 *to, size_t *n)
-{
-	*n = 0;
-	for (guint i = 0; from && i < from->len && *n < IKE_MAX_TS; i++) {
-		const struct scn_prefix *p = &g_array_index(from, struct scn_prefix, i);
-		to[(*n)++] = ts_of_prefix(p->addr, p->plen);
+	GString *msg = g_string_new(NULL);
+	for (guint i = 0; i < d->items->len; i++) {
+		const struct scn_diag *g = &g_array_index(d->items, struct scn_diag, i);
+		if (g->severity == SCN_ERROR)
+			g_string_append_printf(msg, "%s%s", msg->len ? "; " : "", g->msg);
 	}
+	bool ok = msg->len == 0;
+	if (!ok)
+		g_set_error(err, LIVE_ERROR, 11, "%s", msg->str);
+	g_string_free(msg, TRUE);
+	scn_diags_clear(d);
+	return ok;
 }
 
-static void any_to_any(struct ike_peer_cfg *p)
-{
-	p->local_ts[0] = ts_of_prefix(0, 0);
-	p->remote_ts[0] = ts_of_prefix(0, 0);
-	p->n_local_ts = p->n_remote_ts = 1;
-}
-
-/* As build.c's custom_policy: the connection's custom policy in the models' terms (its IKE
- * lifetime applies with Azure's default proposals too). */
-static bool custom_policy(const struct scn_connection *c, struct policy_custom *out, GError **err)
-{
-	memset(out, 0, sizeof *out);
-	if (!c)
-		return true;
-	const struct scn_policy *p = &c->policy;
-	out->ike_lifetime_ns = p->ike_lifetime_ns;
-	if (!p->custom)
-		return true;
-	if (!policy_custom_from_names(out, p->ike_encryption, p->ike_integrity, p->dh_group, p->ipsec_encryption,
-				      p->ipsec_integrity, p->pfs_group, err)) {
-		g_prefix_error(err, "[connection.%s] ", c->name);
-		return false;
-	}
-	out->ike_lifetime_ns = p->ike_lifetime_ns;
-	out->child_lifetime_ns = p->sa_lifetime_ns;
-	out->child_lifetime_bytes = p->sa_lifetime_bytes;
-	return true;
-}
-
-static const struct scn_connection *connection_of_site(const struct scenario *s, const char *site)
-{
-	for (guint i = 0; i < s->connections->len; i++) {
-		const struct scn_connection *c = s->connections->pdata[i];
-		if (strcmp(c->site, site) == 0)
-			return c;
-	}
-	return NULL;
-}
-
-/* Gateway instance `instance`: one peer per connection, as gateway.c's add_peer builds it from
- * the gw_connection_cfg that build.c's build_connection makes. */
+/* Gateway instance `instance`: one peer per connection, from the very functions a simulation
+ * uses (build.c's translators, gateway.c's gateway_peer_cfg). */
 static bool gateway_peers(const struct scenario *s, int instance, struct live_cfg *cfg, GArray *peers, GError **err)
 {
 	const struct scn_gateway *g = &s->gw;
-	bool aa = g->mode == SCN_ACTIVE_ACTIVE;
-	uint32_t ip = aa ? g->public_ip[instance] : g->public_ip[0];
+	struct scn_diags d;
+	scn_diags_init(&d);
+	struct gateway_cfg gc;
+	if (!run_gateway_cfg(s, &gc, &d))
+		return diags_to_error(&d, err);
 	for (guint i = 0; i < s->connections->len; i++) {
 		const struct scn_connection *c = s->connections->pdata[i];
 		const struct scn_site *site = scenario_site(s, c->site);
-		struct policy_custom pol;
-		if (!custom_policy(c, &pol, err))
-			return false;
+		struct gw_connection_cfg cc;
+		if (!run_connection_cfg(s, c, &cc, &d))
+			return diags_to_error(&d, err);
 		struct live_peer lp;
 		memset(&lp, 0, sizeof lp);
-		struct ike_peer_cfg *p = &lp.cfg;
+		gateway_peer_cfg(&gc, &cc, instance, &lp.cfg);
 		snprintf(lp.name, sizeof lp.name, "%s-i%d", c->name, instance);
-		p->name = lp.name;
-		p->local.ip = ip;
-		p->remote.ip = site->public_ip;
-		set_ipv4_id(&p->local_id, ip);
-		set_psk(p, c->psk);
-		/* gateway_cfg.dpd_timeout_ns is 0 in build.c: the policy's default */
-		policy_azure_default(p, g->type == SCN_POLICY_BASED, c->policy.dpd_timeout_ns);
-		if (c->ike == SCN_IKEV1) {
-			p->ike_version = 1;
-			ike1_azure_proposals(p);
-			p->ike1_p1_rekey = IKE1_P1_REKEY_BREAK_BEFORE_MAKE;
-		}
-		policy_apply_custom(p, &pol);
-		if (c->policy_based_ts || g->type == SCN_POLICY_BASED) {
-			ts_of_prefixes(g->vnet, p->local_ts, &p->n_local_ts);
-			ts_of_prefixes(site->prefixes, p->remote_ts, &p->n_remote_ts);
-		} else {
-			any_to_any(p);
-			p->ts_require_cover = true;
-		}
+		lp.cfg.name = lp.name;
 		lp.initiate = !site->initiator;
 		lp.reconnect_ns = -1; /* the simulated gateway initiates once, at start */
 		lp.child_retry_ns = -1;
 		g_array_append_val(peers, lp);
 	}
-	cfg->bind_ip = ip;
-	/* build.c: 0 in the scenario means never (-1), which gateway.c makes 0 for the engine */
-	cfg->cookie_threshold = g->ike_cookie_threshold;
+	scn_diags_clear(&d);
+	cfg->bind_ip = gc.active_active ? gc.public_ip[instance] : gc.public_ip[0];
+	cfg->cookie_threshold = gateway_cookie_threshold(&gc);
 	cfg->n_inner = 0;
 	for (guint i = 0; i < g->vnet->len && cfg->n_inner < LIVE_MAX_PREFIXES; i++) {
 		const struct scn_prefix *v = &g_array_index(g->vnet, struct scn_prefix, i);
@@ -168,75 +101,27 @@ static bool gateway_peers(const struct scenario *s, int instance, struct live_cf
 	return true;
 }
 
-static enum device_preset preset_of(enum scn_device_preset p)
-{
-	switch (p) {
-	case SCN_DEV_STRONGSWAN:
-		return DEVICE_STRONGSWAN;
-	case SCN_DEV_IKED:
-		return DEVICE_IKED;
-	case SCN_DEV_GENERIC:
-	default:
-		return DEVICE_GENERIC;
-	}
-}
-
-/* A site's device: one peer per tunnel, as device.c's add_peers builds it from the device_cfg
- * that build.c's build_site makes. */
-static bool device_peers(const struct scenario *s, const struct scn_site *site, struct live_cfg *cfg, GArray *peers,
+/* A site's device: one peer per tunnel, from build.c's run_device_cfg and device.c's
+ * device_peer_cfg; reconnects as device.c's rules say. */
+static bool device_peers(const struct scenario *s, guint site_index, struct live_cfg *cfg, GArray *peers,
 			 GError **err)
 {
-	const struct scn_connection *c = connection_of_site(s, site->name);
-	struct policy_custom pol;
-	if (!custom_policy(c, &pol, err))
-		return false;
-	int pfs = 0;
-	if (site->pfs_group) {
-		pfs = policy_pfs_group(site->pfs_group);
-		if (pfs < 0) {
-			g_set_error(err, LIVE_ERROR, 11, "[site.%s] pfs_group %s is not implemented", site->name, site->pfs_group);
-			return false;
-		}
-	}
-	enum device_preset preset = preset_of(site->device);
-	size_t n_tunnels = MIN((size_t)site->tunnels, (size_t)s->gw.n_public_ips);
-	bool initiator = c && site->initiator;
-	for (size_t i = 0; i < n_tunnels; i++) {
+	const struct scn_site *site = s->sites->pdata[site_index];
+	struct scn_diags d;
+	scn_diags_init(&d);
+	struct device_cfg dc;
+	if (!run_device_cfg(s, site_index, &dc, &d))
+		return diags_to_error(&d, err);
+	scn_diags_clear(&d);
+	for (size_t i = 0; i < dc.n_tunnels; i++) {
 		struct live_peer lp;
 		memset(&lp, 0, sizeof lp);
-		struct ike_peer_cfg *p = &lp.cfg;
+		device_peer_cfg(&dc, i, &lp.cfg);
 		snprintf(lp.name, sizeof lp.name, "%s-t%zu", site->name, i);
-		p->name = lp.name;
-		p->local.ip = site->public_ip;
-		p->remote.ip = s->gw.public_ip[i];
-		set_ipv4_id(&p->local_id, site->public_ip);
-		set_psk(p, c ? c->psk : "no-connection");
-		policy_device_preset(p, preset);
-		if (c && c->ike == SCN_IKEV1)
-			p->ike_version = 1;
-		policy_apply_custom(p, &pol);
-		if (site->dpd_interval_ns > 0)
-			p->dpd_interval_ns = site->dpd_interval_ns;
-		if (site->ike_lifetime_ns > 0) {
-			p->ike_lifetime_ns = site->ike_lifetime_ns;
-			p->ike_rekey_ns = site->ike_lifetime_ns / 10 * 9;
-		}
-		if (site->sa_lifetime_ns > 0) {
-			p->child_lifetime_ns = site->sa_lifetime_ns;
-			p->child_rekey_ns = site->sa_lifetime_ns / 10 * 9;
-		}
-		for (size_t e = 0; pfs > 0 && e < p->n_esp; e++)
-			p->esp[e].dh = (uint16_t)pfs;
-		if (site->traffic_selectors && site->traffic_selectors->len) {
-			/* a policy-based device: its ACL, site prefixes to the VNet's */
-			ts_of_prefixes(site->traffic_selectors, p->local_ts, &p->n_local_ts);
-			ts_of_prefixes(s->gw.vnet, p->remote_ts, &p->n_remote_ts);
-		} else {
-			any_to_any(p);
-		}
-		lp.initiate = initiator;
-		lp.reconnect_ns = initiator ? policy_device_reconnect_ns(preset) : -1;
-		lp.child_retry_ns = initiator ? MAX(policy_device_reconnect_ns(preset), DEVICE_CHILD_RETRY_NS) : -1;
+		lp.cfg.name = lp.name;
+		lp.initiate = dc.initiator;
+		lp.reconnect_ns = dc.initiator ? device_reconnect_ns(&dc) : -1;
+		lp.child_retry_ns = dc.initiator ? device_child_retry_ns(&dc) : -1;
 		g_array_append_val(peers, lp);
 	}
 	cfg->bind_ip = site->public_ip;
@@ -265,8 +150,12 @@ bool vpnsim_live_node_cfg(const struct scenario *s, const char *node, struct liv
 		return false;
 	}
 	cfg->name = site ? site->name : node;
-	if (site)
-		return device_peers(s, site, cfg, peers, err);
+	if (site) {
+		guint index = 0;
+		while (s->sites->pdata[index] != site)
+			index++;
+		return device_peers(s, index, cfg, peers, err);
+	}
 	if (instance >= 0) {
 		return gateway_peers(s, instance, cfg, peers, err);
 	}
