@@ -270,14 +270,18 @@ static char *report_json(const struct run *r, const struct verdict *v)
 		json_builder_end_object(b);
 		/* per connection: null when the fault never left it without a tunnel, else the time
 		 * from the fault until a tunnel was up again (null too if it never was) */
-		json_builder_set_member_name(b, "restored_s");
-		json_builder_begin_object(b);
-		for (guint c = 0; c < r->gw->conns->len; c++) {
-			const struct gw_connection *conn = r->gw->conns->pdata[c];
-			sim_time lost = -1, back = gateway_connection_restored_after(conn, f->at_ns, &lost);
-			member_double(b, conn->name, back < 0 ? NAN : (back - f->at_ns) / 1e9);
+		for (int k = 0; k < 2; k++) {
+			/* lost_all_s: from the fault until the connection had no tunnel (null: never) */
+			json_builder_set_member_name(b, k ? "restored_s" : "lost_all_s");
+			json_builder_begin_object(b);
+			for (guint c = 0; c < r->gw->conns->len; c++) {
+				const struct gw_connection *conn = r->gw->conns->pdata[c];
+				sim_time lost = -1, back = gateway_connection_restored_after(conn, f->at_ns, &lost);
+				sim_time when = k ? back : lost;
+				member_double(b, conn->name, when < 0 ? NAN : (when - f->at_ns) / 1e9);
+			}
+			json_builder_end_object(b);
 		}
-		json_builder_end_object(b);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);

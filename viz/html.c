@@ -344,7 +344,8 @@ static void faults_table(GString *o, JsonObject *root)
 {
 	JsonArray *faults = arr(root, "faults");
 	g_string_append(o, "<table>\n<tr><th>#</th><th>fault</th><th>kind</th><th>at</th><th>outage it caused</th>"
-			   "<th>a tunnel came up again after (per connection)</th></tr>\n");
+			   "<th>a tunnel came up again after (per connection)</th>"
+			   "<th>service restored after (per connection that lost every tunnel)</th></tr>\n");
 	for (guint i = 0; i < alen(faults); i++) {
 		JsonObject *f = aobj(faults, i);
 		double at = num(f, "at_s");
@@ -368,6 +369,20 @@ static void faults_table(GString *o, JsonObject *root)
 		}
 		cell(o, re->len ? re->str : "-", false);
 		g_string_free(re, TRUE);
+		/* restored_s: null when the connection never lost every tunnel (reports before it
+		 * existed have none: "-") */
+		GString *rs = g_string_new(NULL);
+		JsonObject *so = obj(f, "restored_s"), *lo = obj(f, "lost_all_s");
+		g_autoptr(GList) snames = so && lo ? json_object_get_members(so) : NULL;
+		for (GList *l = snames; l; l = l->next) {
+			if (isnan(num(lo, l->data)))
+				continue; /* it never lost every tunnel */
+			double v = num(so, l->data);
+			g_autofree char *t = isnan(v) ? g_strdup("never") : fmt_unit("%.3f", v, "s");
+			g_string_append_printf(rs, "%s%s: %s", rs->len ? ", " : "", (const char *)l->data, t);
+		}
+		cell(o, rs->len ? rs->str : (so && lo ? "none lost every tunnel" : "-"), false);
+		g_string_free(rs, TRUE);
 		g_string_append(o, "</tr>\n");
 	}
 	g_string_append(o, "</table>\n");
