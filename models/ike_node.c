@@ -180,6 +180,13 @@ static void start_endpoint(struct ike_node *k)
 	k->ep = ike_endpoint_new(&cfg, &callbacks, k);
 }
 
+/* ESP from the peer is a sign of life: no DPD is due while it arrives */
+static void esp_rx(void *ctx, uint32_t spi_in)
+{
+	struct ike_node *k = ctx;
+	ike_child_activity(k->ep, spi_in, now_of(k));
+}
+
 void ike_node_init(struct ike_node *k, struct ipsec_node *in, const struct ike_endpoint_cfg *cfg,
 		   const struct ike_node_hooks *hooks, void *hooks_ctx)
 {
@@ -200,6 +207,7 @@ void ike_node_init(struct ike_node *k, struct ipsec_node *in, const struct ike_e
 	k->c_esp_config_failed = sim_stats_counterf(&k->net->stats, "ike/%s/esp_config_failed", node->name);
 	start_endpoint(k);
 	ipsec_node_set_ike_handler(in, ike_rx, k);
+	in->esp_rx = esp_rx;
 }
 
 static void cancel_timers(struct ike_node *k)
@@ -251,6 +259,7 @@ void ike_node_destroy(struct ike_node *k)
 	cancel_timers(k);
 	ike_endpoint_free(k->ep);
 	ipsec_node_set_ike_handler(k->in, NULL, NULL);
+	k->in->esp_rx = NULL;
 	g_hash_table_destroy(k->timers);
 	g_hash_table_destroy(k->tunnel_by_remote);
 	g_free(k->name);

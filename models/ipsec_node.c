@@ -125,6 +125,8 @@ static void decap_deliver(struct ipsec_node *in, struct sim_pkt *pkt)
 	uint32_t spi = esp_sa_config(sa)->spi;
 	struct ipsec_in *e = g_hash_table_lookup(in->in_sas, GUINT_TO_POINTER(spi));
 	(*e->tunnel->c_rx_packets)++;
+	if (in->esp_rx)
+		in->esp_rx(in->ike_ctx, spi);
 	sim_node_input(in->node, pkt, e->tunnel->iface);
 }
 

@@ -46,6 +46,8 @@ struct ipsec_node {
 	GPtrArray *tunnels;  /* struct ipsec_tunnel *, owned */
 	ipsec_ike_rx_fn ike_rx;
 	void *ike_ctx;
+	void (*esp_rx)(void *ctx, uint32_t spi_in); /* told of every authenticated ESP packet
+						    * (ike_ctx; NULL: nobody) */
 	struct cap_server *cap;    /* the node's processor shared by all tunnels (NULL: none) */
 	uint64_t *c_rx_esp, *c_rx_natt_keepalive, *c_rx_ike_no_handler;
 	uint64_t *c_rx_drop[ESP_VERDICT_COUNT];

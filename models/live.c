@@ -761,6 +761,8 @@ static void esp_input(struct live_node *n, uint8_t *buf, size_t len, uint32_t fr
 		inner_input(n, b.data, b.len, now);
 	else
 		event(n, "ESP SPI %08x: next header %u is not IPv4: dropped", spi, nh);
+	/* a sign of life, as in a simulation (no DPD while ESP arrives) */
+	ike_child_activity(n->ep, spi, now);
 	/* last: may rekey, and so free c */
 	ike_child_bytes(n->ep, spi, bytes, now);
 }

@@ -21,7 +21,7 @@ cat "$out/c.txt"
 if [ $rc -eq 0 ]; then pass "exit 0: every expectation holds"; else bad "exit $rc"; cat "$out/c.err"; fi
 head -n 20 "$out/c.txt" | grep -q '| active-standby-unplanned *| active-active-failover' &&
 	pass "heading names both runs" || bad "no heading with both names"
-grep -q '^  fault crash$' "$out/c.txt" && grep -Eq '^\*?  +outage +\| [0-9.]+ s \((app|reply)\) +\| 8\.326 s \(voice\)' "$out/c.txt" &&
+grep -q '^  fault crash$' "$out/c.txt" && grep -Eq '^\*?  +outage +\| [0-9.]+ s \((app|reply)\) +\| 18\.018 s \(voice\)' "$out/c.txt" &&
 	pass "outage per fault, side by side" || bad "no outage row for fault crash"
 grep -Eq '^\*?  +verdict +\| PASS \(0 of [0-9]+ failed\) +\| PASS \(0 of 3 failed\)' "$out/c.txt" &&
 	pass "verdict row" || bad "verdict row"

@@ -95,6 +95,33 @@ static void test_psk_change(void)
 	ike_pair_free(&p);
 }
 
+/* RFC 7296 §2.4: no liveness check while protected traffic arrives (ESP counts). */
+static void test_esp_activity_defers_dpd(void)
+{
+	struct ike_peer_cfg c0;
+	ike_pair_default_cfg(0, false, &c0);
+	c0.dpd_interval_ns = 10 * NS;
+	struct ike_pair p;
+	ike_pair_init(&p, &c0, NULL, NULL, NULL, 13);
+	ike_initiate(p.n[0].ep, p.n[0].peer, 0);
+	ike_pair_run_idle(&p, 5 * NS);
+	CU_ASSERT_EQUAL_FATAL(ike_pair_n_children(&p, 0), 1);
+	const struct ike_child_info *c = &g_array_index(p.n[0].children, struct ike_child_info, 0);
+	uint32_t spi_in = c->spi_in;
+	/* ESP every 4 s for a minute: no DPD */
+	for (int64_t t = 5 * NS; t < 65 * NS; t += 4 * NS) {
+		ike_pair_run_until(&p, t);
+		ike_child_activity(p.n[0].ep, spi_in, p.now);
+	}
+	ike_pair_run_until(&p, 65 * NS);
+	CU_ASSERT_EQUAL(ike_endpoint_counters(p.n[0].ep)->dpd_sent, 0);
+	/* silence: a check within the interval after the last packet */
+	ike_pair_run_until(&p, 80 * NS);
+	CU_ASSERT_TRUE(ike_endpoint_counters(p.n[0].ep)->dpd_sent >= 1);
+	ike_child_activity(p.n[0].ep, 0xdeadbeef, p.now); /* unknown SPI: ignored */
+	ike_pair_free(&p);
+}
+
 int main(void)
 {
 	static const struct cu_test tests[] = {
@@ -102,6 +129,7 @@ int main(void)
 		{ "route-based responder accepts any-to-any", test_ts_any_accepted },
 		{ "a narrowing responder accepts the same proposal", test_ts_narrow_without_cover },
 		{ "PSK changed on one side: SAs live on, the next authentication fails", test_psk_change },
+		{ "ESP from the peer defers DPD (RFC 7296 2.4)", test_esp_activity_defers_dpd },
 		{ NULL, NULL },
 	};
 	return cu_run("ike_policy", tests);

@@ -319,6 +319,10 @@ bool ike_child_rekey(struct ike_endpoint *ep, uint64_t sa_id, uint32_t spi_in, i
 bool ike_child_delete(struct ike_endpoint *ep, uint64_t sa_id, uint32_t spi_in, int64_t now);
 /* Sends a liveness check now, whatever the DPD interval. */
 bool ike_dpd_now(struct ike_endpoint *ep, uint64_t sa_id, int64_t now);
+/* An ESP packet arrived and authenticated on the inbound CHILD SA spi_in: its IKE SA heard from
+ * the peer, so no liveness check is due (RFC 7296 §2.4: DPD only when nothing protected came
+ * in). Unknown SPIs are ignored. */
+void ike_child_activity(struct ike_endpoint *ep, uint32_t spi_in, int64_t now);
 /* Bytes the ESP layer counted on the inbound CHILD SA spi_in (total so far); rekeys when the
  * byte limit is reached. */
 void ike_child_bytes(struct ike_endpoint *ep, uint32_t spi_in, uint64_t bytes, int64_t now);

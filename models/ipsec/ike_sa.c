@@ -886,6 +886,15 @@ bool ike_dpd_now(struct ike_endpoint *ep, uint64_t sa_id, int64_t now)
 	return queue_and_go(ep, sa_id, IKE_TASK_DPD, 0, now);
 }
 
+void ike_child_activity(struct ike_endpoint *ep, uint32_t spi_in, int64_t now)
+{
+	struct ike_child *c = g_hash_table_lookup(ep->child_spis, GUINT_TO_POINTER(spi_in));
+	struct ike_sa *sa = c ? ike_sa_by_id(ep, c->info.sa_id) : NULL;
+	/* the armed timer may fire early for a DPD no longer due; it then re-arms */
+	if (sa && now > sa->last_rx_ns)
+		sa->last_rx_ns = now;
+}
+
 void ike_child_bytes(struct ike_endpoint *ep, uint32_t spi_in, uint64_t bytes, int64_t now)
 {
 	ep->now_ns = now;
