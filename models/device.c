@@ -213,12 +213,8 @@ void device_peer_cfg(const struct device_cfg *dc, size_t tunnel, struct ike_peer
 		p.esp[e].dh = (uint16_t)dc->pfs_group;
 	if (dc->n_ts) {
 		/* Policy-based: its ACL, site prefixes to the VNet's */
-		p.n_local_ts = MIN(dc->n_ts, (size_t)IKE_MAX_TS);
-		p.n_remote_ts = MIN(dc->n_remote, (size_t)IKE_MAX_TS);
-		for (size_t k = 0; k < p.n_local_ts; k++)
-			p.local_ts[k] = policy_ts_of_prefix(dc->ts[k].addr, dc->ts[k].plen);
-		for (size_t k = 0; k < p.n_remote_ts; k++)
-			p.remote_ts[k] = policy_ts_of_prefix(dc->remote[k].addr, dc->remote[k].plen);
+		p.n_local_ts = policy_ts_of_prefixes(dc->ts, dc->n_ts, p.local_ts);
+		p.n_remote_ts = policy_ts_of_prefixes(dc->remote, dc->n_remote, p.remote_ts);
 	} else {
 		/* Route-based: any-to-any selectors; routes decide what enters the tunnel. */
 		p.local_ts[0] = policy_ts_of_prefix(0, 0);

@@ -22,10 +22,6 @@
 
 struct device;
 
-struct device_prefix {
-	uint32_t addr;
-	unsigned plen;
-};
 
 struct device_cfg {
 	const char *name;

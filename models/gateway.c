@@ -174,12 +174,8 @@ void gateway_peer_cfg(const struct gateway_cfg *g, const struct gw_connection_cf
 	}
 	policy_apply_custom(&p, &c->policy);
 	if (c->policy_based_ts || g->policy_based) {
-		p.n_local_ts = MIN(g->n_vnet, (size_t)IKE_MAX_TS);
-		p.n_remote_ts = MIN(c->n_remote, (size_t)IKE_MAX_TS);
-		for (size_t k = 0; k < p.n_local_ts; k++)
-			p.local_ts[k] = policy_ts_of_prefix(g->vnet[k].addr, g->vnet[k].plen);
-		for (size_t k = 0; k < p.n_remote_ts; k++)
-			p.remote_ts[k] = policy_ts_of_prefix(c->remote[k].addr, c->remote[k].plen);
+		p.n_local_ts = policy_ts_of_prefixes(g->vnet, g->n_vnet, p.local_ts);
+		p.n_remote_ts = policy_ts_of_prefixes(c->remote, c->n_remote, p.remote_ts);
 	} else {
 		/* route-based: one any-to-any SA; narrower proposals are refused */
 		p.local_ts[0] = policy_ts_of_prefix(0, 0);

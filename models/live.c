@@ -4,6 +4,7 @@
 #include "models/ipsec/esp.h"
 #include "models/ipsec/ike_consts.h"
 #include "models/keylog.h"
+#include "sim/ipv4.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -126,18 +127,6 @@ static void put32(uint8_t *p, uint32_t v)
 	put16(p + 2, (uint16_t)v);
 }
 
-/* RFC 1071 Internet checksum of n bytes (0 when a received header with its checksum verifies). */
-static uint16_t inet_csum(const uint8_t *p, size_t n)
-{
-	uint32_t s = 0;
-	for (size_t i = 0; i + 1 < n; i += 2)
-		s += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		s += (uint32_t)p[n - 1] << 8;
-	while (s >> 16)
-		s = (s & 0xffff) + (s >> 16);
-	return (uint16_t)~s;
-}
 
 /* "a.b.c.d/len" when the selector is one prefix with all ports and protocols, else a range. */
 static void ts_append(GString *s, const struct ike_ts4 *ts, size_t n)
@@ -613,14 +602,14 @@ static gboolean ping_tick(gpointer data)
 	ip[9] = 1;
 	put32(ip + 12, ping_src(n));
 	put32(ip + 16, n->cfg.ping_dst);
-	put16(ip + 10, inet_csum(ip, 20));
+	put16(ip + 10, sim_inet_checksum(ip, 20));
 	uint8_t *icmp = ip + 20;
 	icmp[0] = 8;
 	put16(icmp + 4, n->ping_id);
 	put16(icmp + 6, (uint16_t)(n->ping_seq + 1));
 	for (int i = 0; i < PING_PAYLOAD; i++)
 		icmp[8 + i] = (uint8_t)(0x10 + i);
-	put16(icmp + 2, inet_csum(icmp, 8 + PING_PAYLOAD));
+	put16(icmp + 2, sim_inet_checksum(icmp, 8 + PING_PAYLOAD));
 	struct esp_buf b = { ip, len, ESP_MAX_HEADROOM, ESP_MAX_TAILROOM };
 	int64_t now = now_ns();
 	if (!send_inner(n, &b, now)) {
@@ -681,10 +670,10 @@ static void inner_input(struct live_node *n, uint8_t *ip, size_t len, int64_t no
 	if (len < 20 || ip[0] >> 4 != 4)
 		goto not_ours;
 	size_t ihl = (ip[0] & 15u) * 4u, tot = (size_t)(ip[2] << 8 | ip[3]);
-	if (ihl < 20 || tot < ihl || tot > len || inet_csum(ip, ihl) != 0 || (ip[6] & 0x3f) || ip[7])
+	if (ihl < 20 || tot < ihl || tot > len || sim_inet_checksum(ip, ihl) != 0 || (ip[6] & 0x3f) || ip[7])
 		goto not_ours;
 	uint32_t src = get32(ip + 12), dst = get32(ip + 16);
-	if (!inner_ours(n, dst) || ip[9] != 1 || tot - ihl < 8 || inet_csum(ip + ihl, tot - ihl) != 0)
+	if (!inner_ours(n, dst) || ip[9] != 1 || tot - ihl < 8 || sim_inet_checksum(ip + ihl, tot - ihl) != 0)
 		goto not_ours;
 	uint8_t *icmp = ip + ihl;
 	if (icmp[0] == 0) {
@@ -706,11 +695,11 @@ static void inner_input(struct live_node *n, uint8_t *ip, size_t len, int64_t no
 	r[9] = 1;
 	put32(r + 12, dst);
 	put32(r + 16, src);
-	put16(r + 10, inet_csum(r, 20));
+	put16(r + 10, sim_inet_checksum(r, 20));
 	memcpy(r + 20, icmp, icmp_len);
 	r[20] = 0;
 	r[22] = r[23] = 0;
-	put16(r + 22, inet_csum(r + 20, icmp_len));
+	put16(r + 22, sim_inet_checksum(r + 20, icmp_len));
 	struct esp_buf eb = { r, 20 + icmp_len, ESP_MAX_HEADROOM, sizeof buf - ESP_MAX_HEADROOM - 20 - icmp_len };
 	if (send_inner(n, &eb, now))
 		n->st.echo_requests_answered++;

@@ -247,3 +247,11 @@ struct ike_ts4 policy_ts_of_prefix(uint32_t addr, unsigned plen)
 	struct ike_ts4 t = { addr & mask, (addr & mask) | ~mask, 0, 65535, 0 };
 	return t;
 }
+
+size_t policy_ts_of_prefixes(const struct device_prefix *p, size_t n, struct ike_ts4 *out)
+{
+	size_t k = 0;
+	for (; k < n && k < IKE_MAX_TS; k++)
+		out[k] = policy_ts_of_prefix(p[k].addr, p[k].plen);
+	return k;
+}

@@ -51,4 +51,13 @@ void policy_apply_custom(struct ike_peer_cfg *p, const struct policy_custom *c);
 /* The IPv4 traffic selector of addr/plen, all ports and protocols (plen 0: 0.0.0.0/0). */
 struct ike_ts4 policy_ts_of_prefix(uint32_t addr, unsigned plen);
 
+/* An IPv4 prefix of a site or the VNet, as the models hold them. */
+struct device_prefix {
+	uint32_t addr;
+	unsigned plen;
+};
+
+/* Selectors for n prefixes (at most IKE_MAX_TS of them); returns how many were written. */
+size_t policy_ts_of_prefixes(const struct device_prefix *p, size_t n, struct ike_ts4 *out);
+
 #endif

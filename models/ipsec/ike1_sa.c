@@ -1963,46 +1963,22 @@ static int64_t min64(int64_t a, int64_t b)
 	return a < b ? a : b;
 }
 
-static int64_t keepalive_interval(const struct ike_sa *sa)
-{
-	const struct ike_peer_cfg *cfg = ike_sa_cfg(sa);
-	if (!sa->nat_local || !sa->encap || cfg->keepalive_ns < 0)
-		return 0;
-	return cfg->keepalive_ns ? cfg->keepalive_ns : 20 * NS_PER_S;
-}
-
-int64_t ike1_deadline(const struct ike_sa *sa)
+int64_t ike1_request_deadline(const struct ike_sa *sa, bool *busy)
 {
 	const struct ike1_sa *v = sa->v1;
-	const struct ike_peer_cfg *cfg = ike_sa_cfg(sa);
 	int64_t t = INT64_MAX;
 	if (v->req.kind != IKE1_REQ_NONE)
 		t = min64(t, v->req.deadline_ns);
 	for (int i = 0; i < IKE1_MAX_QM; i++)
 		if (v->qm_in[i].active)
 			t = min64(t, v->qm_in[i].deadline_ns);
-	if (sa->state == IKE_SA_HALF_OPEN)
-		t = min64(t, sa->created_ns + sa->ep->cfg.half_open_timeout_ns);
-	if (sa->state == IKE_SA_REKEYED)
-		t = min64(t, sa->expire_at_ns);
-	if (sa->state != IKE_SA_ESTABLISHED)
-		return t;
-	t = min64(t, sa->expire_at_ns);
-	int64_t ka = keepalive_interval(sa);
-	if (ka > 0)
-		t = min64(t, sa->last_tx_ns + ka);
-	if (v->req.kind == IKE1_REQ_NONE && sa->queue->len == 0) {
-		t = min64(t, sa->rekey_at_ns);
-		if (cfg->dpd_interval_ns > 0 && v->peer_dpd)
-			t = min64(t, sa->last_rx_ns + cfg->dpd_interval_ns);
-	}
-	for (guint i = 0; i < sa->children->len; i++) {
-		const struct ike_child *c = g_ptr_array_index(sa->children, i);
-		t = min64(t, c->info.expire_at_ns);
-		if (c->state == IKE_CHILD_INSTALLED && !c->task_queued)
-			t = min64(t, c->info.rekey_at_ns);
-	}
+	*busy = v->req.kind != IKE1_REQ_NONE;
 	return t;
+}
+
+bool ike1_dpd_allowed(const struct ike_sa *sa)
+{
+	return sa->v1->peer_dpd;
 }
 
 /* Retransmits our outstanding request, or gives up. false: the SA was destroyed. */
@@ -2061,7 +2037,7 @@ void ike1_timer(struct ike_sa *sa, int64_t now)
 	}
 	if (sa->state != IKE_SA_ESTABLISHED)
 		return;
-	int64_t ka = keepalive_interval(sa);
+	int64_t ka = ike_keepalive_interval(sa);
 	if (ka > 0 && now >= sa->last_tx_ns + ka) {
 		static const uint8_t keepalive = 0xff;
 		struct ike_dgram d = { .src = sa->local, .dst = sa->remote, .data = &keepalive, .len = 1 };

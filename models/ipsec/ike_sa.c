@@ -462,10 +462,11 @@ static int64_t min64(int64_t a, int64_t b)
 
 /* The NAT keepalive interval of an SA, or 0 when it sends none: only an SA that found itself
  * behind a NAT keeps the mapping open (RFC 3948 §2.3). */
-static int64_t keepalive_interval(const struct ike_sa *sa)
+int64_t ike_keepalive_interval(const struct ike_sa *sa)
 {
 	const struct ike_peer_cfg *cfg = ike_sa_cfg(sa);
-	if (!sa->nat_local || cfg->keepalive_ns < 0)
+	/* IKEv1 floats to 4500 only once NAT-D says so (encap) */
+	if (!sa->nat_local || (sa->v1 && !sa->encap) || cfg->keepalive_ns < 0)
 		return 0;
 	return cfg->keepalive_ns ? cfg->keepalive_ns : 20 * NS_PER_S;
 }
@@ -474,12 +475,13 @@ static int64_t keepalive_interval(const struct ike_sa *sa)
  * timeout. */
 static int64_t sa_deadline(const struct ike_sa *sa)
 {
-	if (sa->v1)
-		return ike1_deadline(sa);
 	const struct ike_peer_cfg *cfg = ike_sa_cfg(sa);
 	int64_t t = INT64_MAX;
-	if (sa->req.active)
-		t = min64(t, sa->req.deadline_ns);
+	bool busy = sa->req.active;
+	if (sa->v1)
+		t = ike1_request_deadline(sa, &busy);
+	else if (sa->req.active)
+		t = sa->req.deadline_ns;
 	if (sa->state == IKE_SA_HALF_OPEN)
 		t = min64(t, sa->created_ns + sa->ep->cfg.half_open_timeout_ns);
 	if (sa->state == IKE_SA_REKEYED)
@@ -487,12 +489,12 @@ static int64_t sa_deadline(const struct ike_sa *sa)
 	if (sa->state != IKE_SA_ESTABLISHED)
 		return t;
 	t = min64(t, sa->expire_at_ns);
-	int64_t ka = keepalive_interval(sa);
+	int64_t ka = ike_keepalive_interval(sa);
 	if (ka > 0)
 		t = min64(t, sa->last_tx_ns + ka);
-	if (!sa->req.active && sa->queue->len == 0) {
+	if (!busy && sa->queue->len == 0) {
 		t = min64(t, sa->rekey_at_ns);
-		if (cfg->dpd_interval_ns > 0)
+		if (cfg->dpd_interval_ns > 0 && (!sa->v1 || ike1_dpd_allowed(sa)))
 			t = min64(t, sa->last_rx_ns + cfg->dpd_interval_ns);
 	}
 	for (guint i = 0; i < sa->children->len; i++) {
@@ -521,7 +523,7 @@ void ike_sa_update_timer(struct ike_sa *sa, int64_t now)
 static void sa_due(struct ike_sa *sa, int64_t now)
 {
 	const struct ike_peer_cfg *cfg = ike_sa_cfg(sa);
-	int64_t ka = keepalive_interval(sa);
+	int64_t ka = ike_keepalive_interval(sa);
 	if (ka > 0 && now >= sa->last_tx_ns + ka) {
 		static const uint8_t keepalive = 0xff;
 		struct ike_dgram d = { .src = sa->local, .dst = sa->remote, .data = &keepalive, .len = 1 };

@@ -218,6 +218,8 @@ void ike_random(struct ike_endpoint *ep, void *buf, size_t len);
 uint64_t ike_random_spi64(struct ike_endpoint *ep);
 uint32_t ike_random_child_spi(struct ike_endpoint *ep);
 int64_t ike_jittered(struct ike_endpoint *ep, int64_t base_ns, int64_t jitter_ns);
+/* NAT keepalive interval of an SA behind a NAT (0: none; RFC 3948 §2.3), both IKE versions. */
+int64_t ike_keepalive_interval(const struct ike_sa *sa);
 /* When to retry an exchange the peer refused with TEMPORARY_FAILURE: 1 to 5 s from now, drawn
  * at random so that two peers whose rekeys keep colliding drift apart (RFC 7296 §2.25). */
 int64_t ike_retry_at(struct ike_endpoint *ep, int64_t now);
@@ -349,7 +351,10 @@ uint64_t ike1_initiate(struct ike_endpoint *ep, int peer, int64_t now);
 /* A datagram whose ISAKMP version byte says 1.x (the non-ESP marker already stripped). */
 void ike1_input(struct ike_endpoint *ep, const struct ike_dgram *d, const uint8_t *msg, size_t len, int64_t now);
 void ike1_timer(struct ike_sa *sa, int64_t now);
-int64_t ike1_deadline(const struct ike_sa *sa);
+/* The earliest retransmission or quick-mode responder deadline; *busy: a request is in flight. */
+int64_t ike1_request_deadline(const struct ike_sa *sa, bool *busy);
+/* The peer announced RFC 3706 DPD. */
+bool ike1_dpd_allowed(const struct ike_sa *sa);
 void ike1_task_next(struct ike_sa *sa, int64_t now);
 void ike1_sa_free(struct ike1_sa *v);
 char *ike1_sa_wireshark_row(const struct ike_sa *sa);
