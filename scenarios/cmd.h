@@ -38,6 +38,11 @@ int vpnsim_run_scenario(const struct vpnsim_run_args *a, char **dir_out);
 /* Parses a --seed value (decimal, no sign); 0, or -1 when it is not one. */
 int vpnsim_parse_seed(const char *v, uint64_t *out);
 
+/* The options run and compare share, at argv[*i]: --out DIR, --set S.K=V, --seed N (*i moves past
+ * the value). -1: not one of them; 0: taken; 2: bad (printed, naming verb, then usage). */
+int vpnsim_run_option(const char *verb, const char *verb_usage, int argc, char **argv, int *i, const char **out,
+		      GPtrArray *sets, uint64_t *seed, bool *seed_set);
+
 /* `vpnsim compare A B [...] --out DIR [--seed N] [--set S.K=V ...] [--quiet]`: argv[0] is
  * "compare"; each input is a scenario file (run into DIR/<name>/) or a run's directory or
  * report.json. Prints the side-by-side table and writes DIR/report.html. Returns 0 when every

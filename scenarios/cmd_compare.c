@@ -37,6 +37,7 @@ struct compare_args {
 /* 0 parsed, 1 --help printed, 2 bad command line (printed). */
 static int parse_args(int argc, char **argv, struct compare_args *a)
 {
+	int r;
 	for (int i = 1; i < argc; i++) {
 		const char *s = argv[i];
 		if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
@@ -44,19 +45,9 @@ static int parse_args(int argc, char **argv, struct compare_args *a)
 			return 1;
 		} else if (strcmp(s, "--quiet") == 0 || strcmp(s, "-q") == 0) {
 			a->quiet = true;
-		} else if ((strcmp(s, "--out") == 0 || strcmp(s, "--set") == 0 || strcmp(s, "--seed") == 0) && i + 1 >= argc) {
-			fprintf(stderr, "vpnsim compare: %s needs a value\n%s", s, usage);
-			return 2;
-		} else if (strcmp(s, "--out") == 0) {
-			a->out = argv[++i];
-		} else if (strcmp(s, "--set") == 0) {
-			g_ptr_array_add(a->sets, argv[++i]);
-		} else if (strcmp(s, "--seed") == 0) {
-			if (vpnsim_parse_seed(argv[++i], &a->seed) != 0) {
-				fprintf(stderr, "vpnsim compare: --seed: expected a non-negative integer, found '%s'\n", argv[i]);
+		} else if ((r = vpnsim_run_option("compare", usage, argc, argv, &i, &a->out, a->sets, &a->seed, &a->seed_set)) >= 0) {
+			if (r == 2)
 				return 2;
-			}
-			a->seed_set = true;
 		} else if (s[0] == '-' && s[1]) {
 			fprintf(stderr, "vpnsim compare: unknown option '%s'\n%s", s, usage);
 			return 2;

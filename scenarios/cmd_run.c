@@ -606,9 +606,34 @@ static bool write_html(const char *dir, GError **err)
 
 /* ---- the verb ---- */
 
+int vpnsim_run_option(const char *verb, const char *verb_usage, int argc, char **argv, int *i, const char **out,
+		      GPtrArray *sets, uint64_t *seed, bool *seed_set)
+{
+	const char *s = argv[*i];
+	if (strcmp(s, "--out") != 0 && strcmp(s, "--set") != 0 && strcmp(s, "--seed") != 0)
+		return -1;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "vpnsim %s: %s needs a value\n%s", verb, s, verb_usage);
+		return 2;
+	}
+	const char *v = argv[++*i];
+	if (strcmp(s, "--out") == 0) {
+		*out = v;
+	} else if (strcmp(s, "--set") == 0) {
+		g_ptr_array_add(sets, (char *)v);
+	} else if (vpnsim_parse_seed(v, seed) != 0) {
+		fprintf(stderr, "vpnsim %s: --seed: expected a non-negative integer, found '%s'\n", verb, v);
+		return 2;
+	} else {
+		*seed_set = true;
+	}
+	return 0;
+}
+
 /* 0: parsed; 2: bad command line (message printed); 1: --help printed. */
 static int parse_args(int argc, char **argv, struct vpnsim_run_args *a)
 {
+	int r;
 	for (int i = 1; i < argc; i++) {
 		const char *s = argv[i];
 		if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
@@ -618,19 +643,9 @@ static int parse_args(int argc, char **argv, struct vpnsim_run_args *a)
 			a->quiet = true;
 		} else if (strcmp(s, "--pcap") == 0) {
 			a->pcap = true;
-		} else if ((strcmp(s, "--out") == 0 || strcmp(s, "--set") == 0 || strcmp(s, "--seed") == 0) && i + 1 >= argc) {
-			fprintf(stderr, "vpnsim run: %s needs a value\n%s", s, usage);
-			return 2;
-		} else if (strcmp(s, "--out") == 0) {
-			a->out = argv[++i];
-		} else if (strcmp(s, "--set") == 0) {
-			g_ptr_array_add(a->sets, argv[++i]);
-		} else if (strcmp(s, "--seed") == 0) {
-			if (vpnsim_parse_seed(argv[++i], &a->seed) != 0) {
-				fprintf(stderr, "vpnsim run: --seed: expected a non-negative integer, found '%s'\n", argv[i]);
+		} else if ((r = vpnsim_run_option("run", usage, argc, argv, &i, &a->out, a->sets, &a->seed, &a->seed_set)) >= 0) {
+			if (r == 2)
 				return 2;
-			}
-			a->seed_set = true;
 		} else if (s[0] == '-' && s[1]) {
 			fprintf(stderr, "vpnsim run: unknown option '%s'\n%s", s, usage);
 			return 2;
