@@ -184,27 +184,44 @@ static bool refuse(GError **err, const char *what, const char *name)
 	return false;
 }
 
+bool policy_name_implemented(enum policy_field field, const char *name)
+{
+	const struct name_map *m = NULL;
+	switch (field) {
+	case POLICY_IKE_ENCRYPTION:
+		m = lookup(encryption, name);
+		return m && m->b && m->a != IKE_ENCR_NULL;
+	case POLICY_IKE_INTEGRITY:
+	case POLICY_IPSEC_INTEGRITY:
+		m = lookup(integrity, name);
+		return m && m->a >= 0;
+	case POLICY_DH_GROUP:
+		m = lookup(groups, name);
+		return m && m->a > 0;
+	case POLICY_IPSEC_ENCRYPTION:
+		m = lookup(encryption, name);
+		return m && (m->b || m->a == IKE_ENCR_NULL);
+	case POLICY_PFS_GROUP:
+		return policy_pfs_group(name) >= 0;
+	}
+	return false;
+}
+
 bool policy_custom_from_names(struct policy_custom *out, const char *ike_encryption, const char *ike_integrity,
 			      const char *dh_group, const char *ipsec_encryption, const char *ipsec_integrity,
 			      const char *pfs_group, GError **err)
 {
 	memset(out, 0, sizeof *out);
+	static const char *const what[] = { "IKE encryption",	"IKE integrity",   "DH group",
+					    "IPsec encryption", "IPsec integrity", "PFS group" };
+	const char *const names[] = { ike_encryption, ike_integrity, dh_group, ipsec_encryption, ipsec_integrity, pfs_group };
+	for (unsigned f = POLICY_IKE_ENCRYPTION; f <= POLICY_PFS_GROUP; f++)
+		if (!policy_name_implemented(f, names[f]))
+			return refuse(err, what[f], names[f]);
 	const struct name_map *ie = lookup(encryption, ike_encryption), *ii = lookup(integrity, ike_integrity);
 	const struct name_map *dh = lookup(groups, dh_group), *ee = lookup(encryption, ipsec_encryption);
 	const struct name_map *ei = lookup(integrity, ipsec_integrity);
 	int pfs = policy_pfs_group(pfs_group);
-	if (!ie || !ie->b || ie->a == IKE_ENCR_NULL)
-		return refuse(err, "IKE encryption", ike_encryption);
-	if (!ii || ii->a < 0)
-		return refuse(err, "IKE integrity", ike_integrity);
-	if (!dh || dh->a <= 0)
-		return refuse(err, "DH group", dh_group);
-	if (!ee || (!ee->b && ee->a != IKE_ENCR_NULL))
-		return refuse(err, "IPsec encryption", ipsec_encryption);
-	if (!ei || ei->a < 0)
-		return refuse(err, "IPsec integrity", ipsec_integrity);
-	if (pfs < 0)
-		return refuse(err, "PFS group", pfs_group);
 	bool ike_gcm = ie->a == IKE_ENCR_AES_GCM_16, esp_gcm = ee->a == IKE_ENCR_AES_GCM_16;
 	out->custom = true;
 	out->ike.encr = (uint16_t)ie->a;

@@ -41,6 +41,20 @@ bool policy_custom_from_names(struct policy_custom *out, const char *ike_encrypt
 			      const char *dh_group, const char *ipsec_encryption, const char *ipsec_integrity,
 			      const char *pfs_group, GError **err);
 
+/* The six algorithm keys of an Azure custom policy. */
+enum policy_field {
+	POLICY_IKE_ENCRYPTION,
+	POLICY_IKE_INTEGRITY,
+	POLICY_DH_GROUP,
+	POLICY_IPSEC_ENCRYPTION,
+	POLICY_IPSEC_INTEGRITY,
+	POLICY_PFS_GROUP,
+};
+
+/* Whether name is a value of that key this simulator implements (what policy_custom_from_names
+ * accepts): false for unknown names and for DES, 3DES, MD5 and DH group 1. */
+bool policy_name_implemented(enum policy_field field, const char *name);
+
 /* The PFS group number for an Azure PFS name ("None": 0); -1 when unknown or not implemented. */
 int policy_pfs_group(const char *name);
 

@@ -16,6 +16,10 @@ static void flow_free(gpointer p)
 	g_free(f->name);
 	if (f->gaps)
 		g_array_free(f->gaps, TRUE);
+	if (f->tx_by_bin)
+		g_array_free(f->tx_by_bin, TRUE);
+	if (f->rx_by_bin)
+		g_array_free(f->rx_by_bin, TRUE);
 	g_free(f->delay_hist);
 	g_free(f);
 }
@@ -104,6 +108,14 @@ static void record_gap(struct traffic_flow *f, sim_time from, sim_time to)
 		f->longest = g;
 }
 
+static void count_bin(GArray *bins, const struct traffic_flow *f, sim_time t)
+{
+	guint b = (guint)(t / f->cfg.bin_ns);
+	if (b >= bins->len)
+		g_array_set_size(bins, b + 1);
+	g_array_index(bins, uint32_t, b)++;
+}
+
 static void sink_rx(struct sim_node *node, struct sim_pkt *pkt, const struct sim_rx_info *info, void *ctx)
 {
 	struct traffic *tr = ctx;
@@ -132,6 +144,7 @@ static void sink_rx(struct sim_node *node, struct sim_pkt *pkt, const struct sim
 	else
 		f->highest_seq_plus1 = seq + 1;
 	sim_series_add(f->rx_bytes_series, now, ip_bytes);
+	count_bin(f->rx_by_bin, f, origin);
 	sim_time delay = now - origin;
 	f->delay_hist[delay_bucket(delay)]++;
 	f->delay_sum += delay;
@@ -196,6 +209,7 @@ static void emit_packet(struct traffic_flow *f, sim_time now)
 	p->t_origin = now;
 	(*f->c_tx_packets)++;
 	(*f->c_tx_bytes) += f->cfg.pkt_bytes;
+	count_bin(f->tx_by_bin, f, now);
 	if (f->cfg.dst_addr_fn) {
 		f->dst_addr = f->cfg.dst_addr_fn(f->cfg.dst_addr_ctx);
 		if (!f->dst_addr) {
@@ -298,6 +312,8 @@ struct traffic_flow *traffic_add_flow(struct traffic *tr, const struct traffic_f
 	g_autofree char *series = g_strdup_printf("flow/%s/rx_bytes", name);
 	f->rx_bytes_series = sim_stats_series(st, series, f->cfg.bin_ns);
 	f->gaps = g_array_new(FALSE, FALSE, sizeof(struct traffic_gap));
+	f->tx_by_bin = g_array_new(FALSE, TRUE, sizeof(uint32_t));
+	f->rx_by_bin = g_array_new(FALSE, TRUE, sizeof(uint32_t));
 	f->delay_hist = g_new0(uint32_t, TRAFFIC_DELAY_OCTAVES * TRAFFIC_DELAY_SUBBUCKETS);
 	g_ptr_array_add(tr->flows, f);
 	bind_sink(tr, cfg->dst, cfg->dport);
@@ -352,6 +368,50 @@ double traffic_loss_ratio(const struct traffic_flow *f)
 	if (tx == 0)
 		return 0;
 	return rx >= tx ? 0.0 : (double)(tx - rx) / (double)tx;
+}
+
+static uint64_t sum_bins(const GArray *bins, size_t b0, size_t b1)
+{
+	uint64_t n = 0;
+	for (size_t i = b0; i < b1 && i < bins->len; i++)
+		n += g_array_index(bins, uint32_t, i);
+	return n;
+}
+
+double traffic_loss_ratio_sent(const struct traffic_flow *f, sim_time from, sim_time to)
+{
+	if (to <= from)
+		return 0;
+	size_t b0 = (size_t)(MAX(from, 0) / f->cfg.bin_ns), b1 = (size_t)((to + f->cfg.bin_ns - 1) / f->cfg.bin_ns);
+	uint64_t tx = sum_bins(f->tx_by_bin, b0, b1), rx = sum_bins(f->rx_by_bin, b0, b1);
+	return tx == 0 || rx >= tx ? 0.0 : (double)(tx - rx) / (double)tx;
+}
+
+static sim_time clipped(sim_time a, sim_time b, sim_time from, sim_time to)
+{
+	a = MAX(a, from);
+	b = MIN(b, to);
+	return b > a ? b - a : 0;
+}
+
+sim_time traffic_longest_gap_within(const struct traffic_flow *f, sim_time from, sim_time to, sim_time now)
+{
+	to = MIN(to, MIN(now, f->cfg.stop_ns));
+	from = MAX(from, f->cfg.start_ns);
+	if (to <= from)
+		return 0;
+	/* Only gaps of at least gap_min_ns count (as recorded): the spacing of ordinary deliveries
+	 * is no outage. */
+	sim_time best = 0;
+	for (guint i = 0; i < f->gaps->len; i++) {
+		const struct traffic_gap *g = &g_array_index(f->gaps, struct traffic_gap, i);
+		best = MAX(best, clipped(g->from, g->to, from, to));
+	}
+	sim_time open_from = *f->c_rx_packets ? f->last_rx : f->cfg.start_ns;
+	sim_time open_to = MIN(now, f->cfg.stop_ns);
+	if (open_to - open_from >= f->cfg.gap_min_ns)
+		best = MAX(best, clipped(open_from, open_to, from, to));
+	return best;
 }
 
 static bool gap_hits(const struct traffic_gap *g, sim_time t, sim_time slack_ns)

@@ -74,6 +74,7 @@ struct traffic_flow {
 	GArray *gaps;            /* struct traffic_gap, in time order */
 	struct traffic_gap longest;
 	struct sim_series *rx_bytes_series;
+	GArray *tx_by_bin, *rx_by_bin; /* uint32_t packets sent / received by send-time bin (cfg.bin_ns) */
 	uint32_t *delay_hist;    /* TRAFFIC_DELAY_OCTAVES * TRAFFIC_DELAY_SUBBUCKETS counts */
 	sim_time delay_min, delay_max;
 	long double delay_sum;
@@ -111,6 +112,15 @@ sim_time traffic_delay_mean(const struct traffic_flow *f);
 /* Packets sent and not received, as a fraction of those sent (0 when nothing was sent). Packets
  * still in flight at the end count as lost: stop sources a little before the end of a run. */
 double traffic_loss_ratio(const struct traffic_flow *f);
+
+/* Packets sent in [from, to) and not received by now, as a fraction of those sent in it (0 when
+ * none was sent). The window is widened to whole bins of cfg.bin_ns. */
+double traffic_loss_ratio_sent(const struct traffic_flow *f, sim_time from, sim_time to);
+
+/* The longest time without a delivery inside [from, to), up to `now` and to when the source
+ * stopped: the delivery gaps of at least cfg.gap_min_ns (the wait for the first packet and a
+ * gap still open at the end included), clipped to the window; 0 when there is none. */
+sim_time traffic_longest_gap_within(const struct traffic_flow *f, sim_time from, sim_time to, sim_time now);
 
 /* The outage a fault at time t caused, as the flow saw it: the longest gap between deliveries
  * that contains t or starts at most slack_ns after it (packets already in flight when the fault

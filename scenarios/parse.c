@@ -784,6 +784,58 @@ static bool parse_metric(const char *m, struct scn_expect *x, char **sugg)
 	return false;
 }
 
+/* A window clause after a flow metric: "before T", "after T" or "between T1 and T2" (T from the
+ * run's start). Reports what is wrong and returns false. */
+static bool parse_window(struct parse *p, const struct ini_section *sec, const struct ini_entry *e, const char *w,
+			 struct scn_expect *x)
+{
+	static const char expected_w[] = "a window 'before T', 'after T' or 'between T1 and T2' (T a duration)";
+	bool flow = x->kind == SCN_METRIC_FLOW_OUTAGE || x->kind == SCN_METRIC_FLOW_THROUGHPUT ||
+		    x->kind == SCN_METRIC_FLOW_LOSS;
+	if (!flow) {
+		scn_diag_add(p->d, SCN_ERROR, e->loc, "[%s] %s: a window ('%s') applies to flow metrics only, found it after '%s'",
+			     sec->name, e->key, w, x->metric);
+		return false;
+	}
+	x->windowed = true;
+	x->from_ns = 0;
+	x->to_ns = -1;
+	enum units_result r = UNITS_BAD_NUMBER;
+	const char *bad = w;
+	if (g_str_has_prefix(w, "before ")) {
+		r = units_duration(w + 7, &x->to_ns);
+	} else if (g_str_has_prefix(w, "after ")) {
+		r = units_duration(w + 6, &x->from_ns);
+	} else {
+		const char *and = strstr(w, " and ");
+		g_autofree char *t1 = and ? g_strstrip(g_strndup(w + 8, (size_t)(and - (w + 8)))) : NULL;
+		r = and ? units_duration(t1, &x->from_ns) : UNITS_BAD_NUMBER;
+		if (r == UNITS_OK)
+			r = units_duration(and + 5, &x->to_ns);
+		if (r == UNITS_OK && x->to_ns <= x->from_ns) {
+			scn_diag_add(p->d, SCN_ERROR, e->loc, "[%s] %s: expected a window that ends after it starts, found '%s'",
+				     sec->name, e->key, w);
+			return false;
+		}
+	}
+	if (r == UNITS_OK && x->to_ns == 0) {
+		scn_diag_add(p->d, SCN_ERROR, e->loc, "[%s] %s: expected a window that ends after 0 s, found '%s'", sec->name,
+			     e->key, w);
+		return false;
+	}
+	if (r != UNITS_OK) {
+		const char *det = r == UNITS_BAD_NUMBER ? NULL : units_result_str(r);
+		if (det)
+			scn_diag_add(p->d, SCN_ERROR, e->loc, "[%s] %s: expected %s, found '%s' (%s)", sec->name, e->key,
+				     expected_w, bad, det);
+		else
+			scn_diag_add(p->d, SCN_ERROR, e->loc, "[%s] %s: expected %s, found '%s'", sec->name, e->key, expected_w,
+				     bad);
+		return false;
+	}
+	return true;
+}
+
 static void parse_expect(struct parse *p, const struct ini_section *sec, const struct ini_entry *e)
 {
 	static const char expected_expr[] = "'METRIC OP VALUE' like 'flow.web.outage <= 30 s' (OP: <, <=, >, >=, ==, !=)";
@@ -795,6 +847,12 @@ static void parse_expect(struct parse *p, const struct ini_section *sec, const s
 	g_autofree char *metric = g_strndup(m, (size_t)(s - m));
 	while (*s == ' ' || *s == '\t')
 		s++;
+	g_autofree char *window = NULL; /* "before 2 min", up to the operator */
+	if (g_str_has_prefix(s, "before ") || g_str_has_prefix(s, "after ") || g_str_has_prefix(s, "between ")) {
+		size_t n = strcspn(s, "<>=!");
+		window = g_strstrip(g_strndup(s, n));
+		s += n;
+	}
 	static const struct {
 		const char *op;
 		enum scn_cmp cmp;
@@ -820,7 +878,16 @@ static void parse_expect(struct parse *p, const struct ini_section *sec, const s
 	x->cmp = ops[found].cmp;
 	x->text = g_strdup(s);
 	g_autofree char *sugg = NULL;
-	if (!parse_metric(metric, x, &sugg)) {
+	bool metric_ok = parse_metric(metric, x, &sugg);
+	if (metric_ok && window) {
+		g_free(x->metric);
+		x->metric = g_strdup_printf("%s %s", metric, window);
+		if (!parse_window(p, sec, e, window, x)) {
+			g_ptr_array_add(p->s->expects, x);
+			return;
+		}
+	}
+	if (!metric_ok) {
 		static const char exp_metric[] =
 			"a metric flow.NAME.outage, flow.NAME.throughput, flow.NAME.loss, tunnel.NAME.up_at_end, gateway.fairness "
 			"or counter.NAME";

@@ -18,8 +18,32 @@ static const struct traffic_flow *flow_named(const struct run *r, const char *na
 	return NULL;
 }
 
+/* A flow metric over the expectation's window [from, to) of the run (to < 0: its end). */
+static double windowed_metric(const struct run *r, const struct scn_expect *e)
+{
+	size_t i = 0;
+	const struct traffic_flow *f = flow_named(r, e->subject, &i);
+	if (!f)
+		return NAN;
+	sim_time now = sim_now(&r->w.sim);
+	sim_time to = e->to_ns < 0 ? now : MIN(e->to_ns, now);
+	sim_time from = MAX(e->from_ns, f->cfg.start_ns);
+	switch (e->kind) {
+	case SCN_METRIC_FLOW_OUTAGE:
+		return (double)traffic_longest_gap_within(f, e->from_ns, to, now);
+	case SCN_METRIC_FLOW_THROUGHPUT:
+		return traffic_rx_bps(f, from, MIN(to, f->cfg.stop_ns));
+	case SCN_METRIC_FLOW_LOSS:
+		return traffic_loss_ratio_sent(f, e->from_ns, to);
+	default:
+		return NAN; /* the parser allows windows on flow metrics only */
+	}
+}
+
 static double metric(const struct run *r, const struct scn_expect *e)
 {
+	if (e->windowed)
+		return windowed_metric(r, e);
 	size_t i = 0;
 	const struct traffic_flow *f = NULL;
 	switch (e->kind) {
@@ -196,6 +220,10 @@ static void json_expectations(JsonBuilder *b, const struct run *r, const struct 
 		member_str(b, "metric", e->metric);
 		member_str(b, "op", scn_cmp_name(e->cmp));
 		member_str(b, "expected", e->text);
+		if (e->windowed) {
+			member_double(b, "window_from_s", sim_to_seconds(e->from_ns));
+			member_double(b, "window_to_s", e->to_ns < 0 ? sim_to_seconds(r->s->duration_ns) : sim_to_seconds(e->to_ns));
+		}
 		member_double(b, "expected_value", e->value);
 		member_double(b, "value", v[i].value);
 		g_autofree char *txt = report_format_metric(e->kind, v[i].value);

@@ -207,7 +207,8 @@ enum scn_cmp { SCN_LT, SCN_LE, SCN_GT, SCN_GE, SCN_EQ, SCN_NE };
  *   flow.<flow>.loss          lost / sent packets, fraction
  *   tunnel.<connection>.up_at_end  1 when the connection has a tunnel up at the end, else 0
  *   gateway.fairness          Jain's index over the flows' throughputs, 0..1
- *   counter.<name>            a counter of the run's registry at the end (report.json "counters") */
+ *   counter.<name>            a counter of the run's registry at the end (report.json "counters")
+ * A flow metric may be restricted to a window of the run (struct scn_expect.windowed). */
 enum scn_metric {
 	SCN_METRIC_FLOW_OUTAGE,
 	SCN_METRIC_FLOW_THROUGHPUT,
@@ -228,6 +229,10 @@ struct scn_expect {
 	enum scn_cmp cmp;
 	double value;            /* in the metric's base unit (ns, bit/s, bytes, fraction, 0/1) */
 	char *text;              /* the value as written, for the report */
+	/* Flow metrics only: "before T", "after T" or "between T1 and T2" after the metric restricts
+	 * it to [from_ns, to_ns) (to_ns < 0: the end of the run). metric then holds the clause too. */
+	bool windowed;
+	sim_time from_ns, to_ns;
 };
 
 struct scenario {

@@ -2,6 +2,9 @@
 #include "scenarios/validate.h"
 
 #include "models/azure_sku.h"
+#include "models/device.h"
+#include "models/gateway.h"
+#include "models/policy.h"
 #include "sim/ipv4.h"
 
 #include <stdarg.h>
@@ -482,6 +485,56 @@ static void check_flows(struct v *v)
 	}
 }
 
+/* ---- what the models implement ---- */
+
+/* Azure accepts DES, 3DES, MD5 and DH group 1; the models refuse them rather than approximate. */
+static void check_policy_names(struct v *v, const char *sec, const struct scn_policy *pol)
+{
+	static const char *const keys[] = { "ike_encryption",	"ike_integrity",   "dh_group",
+					    "ipsec_encryption", "ipsec_integrity", "pfs_group" };
+	const char *const names[] = { pol->ike_encryption,   pol->ike_integrity,   pol->dh_group,
+				      pol->ipsec_encryption, pol->ipsec_integrity, pol->pfs_group };
+	if (!pol->custom)
+		return;
+	for (unsigned f = POLICY_IKE_ENCRYPTION; f <= POLICY_PFS_GROUP; f++)
+		if (names[f] && !policy_name_implemented(f, names[f]))
+			err(v, sec, keys[f],
+			    "expected an algorithm this simulator implements, found '%s' (Azure accepts it; DES, 3DES, MD5, DH group 1 and IKE without encryption are not simulated)",
+			    names[f]);
+}
+
+static void check_prefix_count(struct v *v, const char *sec, const char *key, const GArray *prefixes, unsigned max)
+{
+	if (prefixes && prefixes->len > max)
+		err(v, sec, key, "expected at most %u prefixes (what the models hold), found %u", max, prefixes->len);
+}
+
+static void check_implemented(struct v *v)
+{
+	const struct scenario *s = v->s;
+	check_prefix_count(v, "gateway", "vnet", s->gw.vnet, MIN(GW_MAX_PREFIXES, DEVICE_MAX_PREFIXES));
+	for (guint i = 0; i < s->connections->len; i++) {
+		const struct scn_connection *c = s->connections->pdata[i];
+		g_autofree char *sec = g_strdup_printf("connection.%s", c->name);
+		check_policy_names(v, sec, &c->policy);
+	}
+	for (guint i = 0; i < s->sites->len; i++) {
+		const struct scn_site *site = s->sites->pdata[i];
+		g_autofree char *sec = g_strdup_printf("site.%s", site->name);
+		check_prefix_count(v, sec, "prefixes", site->prefixes, MIN(GW_MAX_PREFIXES, DEVICE_MAX_PREFIXES));
+		if (site->pfs_group && policy_pfs_group(site->pfs_group) < 0)
+			err(v, sec, "pfs_group",
+			    "expected a PFS group this simulator implements, found '%s' (Azure accepts it; PFS1 is not simulated)",
+			    site->pfs_group);
+	}
+	for (guint i = 0; i < s->faults->len; i++) {
+		const struct scn_fault *f = s->faults->pdata[i];
+		g_autofree char *sec = g_strdup_printf("fault.%s", f->name);
+		if (f->kind == SCN_FAULT_POLICY_CHANGE)
+			check_policy_names(v, sec, &f->policy);
+	}
+}
+
 static void check_faults(struct v *v)
 {
 	const struct scenario *s = v->s;
@@ -567,6 +620,9 @@ static void check_expects(struct v *v)
 		if (!x->subject || x->kind == SCN_METRIC_COUNTER)
 			continue; /* counters exist once the run has made them */
 		bool flow = x->kind != SCN_METRIC_TUNNEL_UP_AT_END;
+		if (x->windowed && s->duration_ns > 0 && (x->from_ns >= s->duration_ns || x->to_ns > s->duration_ns))
+			err(v, "expect", x->name, "%s: expected a window inside the run (duration %.3f s)", x->metric,
+			    sim_to_seconds(s->duration_ns));
 		if (flow ? scenario_flow(s, x->subject) != NULL : scenario_connection(s, x->subject) != NULL)
 			continue;
 		err(v, "expect", x->name, "%s: no [%s.%s] section for this metric", x->metric, flow ? "flow" : "connection",
@@ -587,6 +643,7 @@ bool scn_validate(const struct scenario *s, struct scn_diags *d)
 	check_paths(&v);
 	check_flows(&v);
 	check_faults(&v);
+	check_implemented(&v);
 	check_groups(&v);
 	check_attackers(&v);
 	check_expects(&v);

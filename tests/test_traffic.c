@@ -94,6 +94,18 @@ static void test_outage_gap(void)
 	/* sent at 296, 304, ..., 592 ms: 38 packets lost */
 	CU_ASSERT_EQUAL(*f->c_tx_packets - *f->c_rx_packets, 38);
 	CU_ASSERT_DOUBLE_EQUAL(traffic_loss_ratio(f), 38.0 / 125.0, 1e-12);
+	/* windows (by send time, whole 100 ms bins): none lost before 200 ms; of the 25 sent in
+	 * [200, 400) ms, those from 296 ms on (13); every one sent in [300, 600) ms (37) */
+	CU_ASSERT_DOUBLE_EQUAL(traffic_loss_ratio_sent(f, 0, sim_ms(200)), 0.0, 0);
+	CU_ASSERT_DOUBLE_EQUAL(traffic_loss_ratio_sent(f, sim_ms(200), sim_ms(400)), 13.0 / 25.0, 1e-12);
+	CU_ASSERT_DOUBLE_EQUAL(traffic_loss_ratio_sent(f, sim_ms(300), sim_ms(600)), 1.0, 0);
+	CU_ASSERT_DOUBLE_EQUAL(traffic_loss_ratio_sent(f, sim_ms(600), sim_s(2)), 0.0, 0);
+	/* the gap clipped to a window: none before it, all of a window inside it, and whole */
+	sim_time now = sim_now(&w.sim);
+	CU_ASSERT_EQUAL(traffic_longest_gap_within(f, 0, sim_ms(250), now), 0);
+	CU_ASSERT_EQUAL(traffic_longest_gap_within(f, sim_ms(400), sim_ms(500), now), sim_ms(100));
+	CU_ASSERT_EQUAL(traffic_longest_gap_within(f, sim_ms(250), sim_ms(700), now), sim_ms(312));
+	CU_ASSERT_EQUAL(traffic_longest_gap_within(f, sim_ms(700), sim_s(2), now), 0);
 	world_destroy(&w);
 }
 
