@@ -576,6 +576,12 @@ static bool build_flow(struct run *r, guint i, struct scn_diags *d)
 	return true;
 }
 
+static void tap_both(struct sim_link *l, struct sim_pcap *pcap)
+{
+	sim_link_add_tap(l, SIM_LINK_A2B, sim_pcap_tap, pcap);
+	sim_link_add_tap(l, SIM_LINK_B2A, sim_pcap_tap, pcap);
+}
+
 bool run_build(struct run *r, const struct scenario *s, const struct run_opts *o, struct scn_diags *d)
 {
 	memset(r, 0, sizeof *r);
@@ -628,11 +634,13 @@ bool run_build(struct run *r, const struct scenario *s, const struct run_opts *o
 			g_error_free(err);
 			return false;
 		}
-		/* The sites' internet paths in both directions: every IKE and ESP packet once. */
-		for (guint i = 0; i < ns; i++) {
-			sim_link_add_tap(r->site_paths[i], SIM_LINK_A2B, sim_pcap_tap, r->pcap);
-			sim_link_add_tap(r->site_paths[i], SIM_LINK_B2A, sim_pcap_tap, r->pcap);
-		}
+		/* The sites' and P2S clients' access links in both directions: every IKE and ESP
+		 * packet once. */
+		for (guint i = 0; i < ns; i++)
+			tap_both(r->site_paths[i], r->pcap);
+		for (guint i = 0; i < s->p2s_groups->len; i++)
+			for (guint k = 0; k < r->groups[i]->clients->len; k++)
+				tap_both(p2s_group_client(r->groups[i], k)->wan->link, r->pcap);
 	}
 	return true;
 }

@@ -731,8 +731,9 @@ static void fault_post(struct parse *p, const struct ini_section *sec, struct sc
 /* Recognises a metric name; otherwise *sugg may receive the closest valid spelling. */
 static bool parse_metric(const char *m, struct scn_expect *x, char **sugg)
 {
-	static const char *const flow_m[] = { "outage", "throughput", "loss", NULL };
-	static const enum scn_metric flow_k[] = { SCN_METRIC_FLOW_OUTAGE, SCN_METRIC_FLOW_THROUGHPUT, SCN_METRIC_FLOW_LOSS };
+	static const char *const flow_m[] = { "outage", "throughput", "loss", "delay_p99", NULL };
+	static const enum scn_metric flow_k[] = { SCN_METRIC_FLOW_OUTAGE, SCN_METRIC_FLOW_THROUGHPUT, SCN_METRIC_FLOW_LOSS,
+						  SCN_METRIC_FLOW_DELAY_P99 };
 	static const char *const tunnel_m[] = { "up_at_end", NULL };
 	static const char *const gw_m[] = { "fairness", NULL };
 	g_auto(GStrv) parts = g_strsplit(m, ".", -1);
@@ -793,7 +794,8 @@ static bool parse_window(struct parse *p, const struct ini_section *sec, const s
 	bool flow = x->kind == SCN_METRIC_FLOW_OUTAGE || x->kind == SCN_METRIC_FLOW_THROUGHPUT ||
 		    x->kind == SCN_METRIC_FLOW_LOSS;
 	if (!flow) {
-		scn_diag_add(p->d, SCN_ERROR, e->loc, "[%s] %s: a window ('%s') applies to flow metrics only, found it after '%s'",
+		scn_diag_add(p->d, SCN_ERROR, e->loc,
+			     "[%s] %s: a window ('%s') applies to a flow's outage, throughput and loss only, found it after '%s'",
 			     sec->name, e->key, w, x->metric);
 		return false;
 	}
@@ -889,8 +891,8 @@ static void parse_expect(struct parse *p, const struct ini_section *sec, const s
 	}
 	if (!metric_ok) {
 		static const char exp_metric[] =
-			"a metric flow.NAME.outage, flow.NAME.throughput, flow.NAME.loss, tunnel.NAME.up_at_end, gateway.fairness "
-			"or counter.NAME";
+			"a metric flow.NAME.outage, flow.NAME.throughput, flow.NAME.loss, flow.NAME.delay_p99, "
+			"tunnel.NAME.up_at_end, gateway.fairness or counter.NAME";
 		if (sugg)
 			scn_diag_add(p->d, SCN_ERROR, e->loc, "[%s] %s: expected %s, found '%s' (did you mean '%s'?)", sec->name,
 				     e->key, exp_metric, metric, sugg);
@@ -903,7 +905,8 @@ static void parse_expect(struct parse *p, const struct ini_section *sec, const s
 	enum units_result r = UNITS_OK;
 	const char *what = NULL;
 	switch (x->kind) {
-	case SCN_METRIC_FLOW_OUTAGE: {
+	case SCN_METRIC_FLOW_OUTAGE:
+	case SCN_METRIC_FLOW_DELAY_P99: {
 		sim_time t;
 		r = units_duration(s, &t);
 		x->value = (double)t;

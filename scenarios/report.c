@@ -56,6 +56,9 @@ static double metric(const struct run *r, const struct scn_expect *e)
 	case SCN_METRIC_FLOW_LOSS:
 		f = flow_named(r, e->subject, &i);
 		return f ? traffic_loss_ratio(f) : NAN;
+	case SCN_METRIC_FLOW_DELAY_P99:
+		f = flow_named(r, e->subject, &i);
+		return f && *f->c_rx_packets ? (double)traffic_delay_quantile(f, 0.99) : NAN;
 	case SCN_METRIC_TUNNEL_UP_AT_END:
 		return run_connection_up(r, e->subject) ? 1.0 : 0.0;
 	case SCN_METRIC_GATEWAY_FAIRNESS:
@@ -110,6 +113,8 @@ char *report_format_metric(enum scn_metric kind, double value)
 		return g_strdup_printf("%.3f Mbit/s", value / 1e6);
 	case SCN_METRIC_FLOW_LOSS:
 		return g_strdup_printf("%.3f %%", value * 100);
+	case SCN_METRIC_FLOW_DELAY_P99:
+		return isnan(value) ? g_strdup("nothing received") : g_strdup_printf("%.2f ms", value / 1e6);
 	case SCN_METRIC_TUNNEL_UP_AT_END:
 		return g_strdup(value != 0 ? "true" : "false");
 	case SCN_METRIC_GATEWAY_FAIRNESS:

@@ -205,6 +205,7 @@ enum scn_cmp { SCN_LT, SCN_LE, SCN_GT, SCN_GE, SCN_EQ, SCN_NE };
  *   flow.<flow>.outage        longest delivery gap of the flow, ns
  *   flow.<flow>.throughput    mean received rate over the flow's life, bit/s
  *   flow.<flow>.loss          lost / sent packets, fraction
+ *   flow.<flow>.delay_p99     99th percentile of the one-way delay of the packets received, ns
  *   tunnel.<connection>.up_at_end  1 when the connection has a tunnel up at the end, else 0
  *   gateway.fairness          Jain's index over the flows' throughputs, 0..1
  *   counter.<name>            a counter of the run's registry at the end (report.json "counters")
@@ -213,6 +214,7 @@ enum scn_metric {
 	SCN_METRIC_FLOW_OUTAGE,
 	SCN_METRIC_FLOW_THROUGHPUT,
 	SCN_METRIC_FLOW_LOSS,
+	SCN_METRIC_FLOW_DELAY_P99,
 	SCN_METRIC_TUNNEL_UP_AT_END,
 	SCN_METRIC_GATEWAY_FAIRNESS,
 	SCN_METRIC_COUNTER,

@@ -87,6 +87,9 @@ static int cmd_demo(int argc, char **argv)
 			}
 		} else if (strcmp(argv[i], "--pcap") == 0 && i + 1 < argc) {
 			pcap = argv[++i];
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(usage, stdout);
+			return 0;
 		} else {
 			fprintf(stderr, "vpnsim demo: unknown option '%s'\n\n%s", argv[i], usage);
 			return 2;

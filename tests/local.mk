@@ -3,8 +3,8 @@ TEST_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(CUNIT_CFLAGS)
 EXTRA_DIST += tests/cu.h
 
 # The scenario library end to end (needs the program).
-TESTS += tests/test_scenarios.sh
-EXTRA_DIST += tests/test_scenarios.sh tests/scenario-data/run-pcap.ini
+TESTS += tests/test_scenarios.sh tests/test_cli.sh
+EXTRA_DIST += tests/test_scenarios.sh tests/test_cli.sh tests/scenario-data/run-pcap.ini
 check_SCRIPTS += vpnsim
 
 CORE_TESTS = tests/test_sched tests/test_rng tests/test_trace tests/test_traffic tests/test_azure_sku \
