@@ -593,6 +593,23 @@ void p2s_client_free(struct p2s_client *c)
 
 /* ==== groups ==== */
 
+/* Client i's first attempt (clients are made in index order; *poisson_at carries the process). */
+static sim_time next_arrival(const struct p2s_group_cfg *cfg, struct sim_rng *rng, unsigned i, double *poisson_at)
+{
+	double span = (double)(cfg->arrive_to_ns - cfg->arrive_from_ns);
+	switch (cfg->arrival) {
+	case P2S_ARRIVAL_EVEN:
+		return cfg->arrive_from_ns + (cfg->count > 1 ? (sim_time)llround(span * i / (cfg->count - 1)) : 0);
+	case P2S_ARRIVAL_POISSON:
+		if (i > 0)
+			*poisson_at += sim_rng_exponential(rng, span / cfg->count);
+		return (sim_time)llround(*poisson_at);
+	case P2S_ARRIVAL_UNIFORM:
+	default:
+		return cfg->arrive_from_ns + (sim_time)(sim_rng_uniform(rng) * span);
+	}
+}
+
 struct p2s_group *p2s_group_new(struct world *w, const struct gateway *gw, const struct p2s_group_cfg *cfg,
 				GError **err)
 {
@@ -612,6 +629,7 @@ struct p2s_group *p2s_group_new(struct world *w, const struct gateway *gw, const
 	sim_rng_stream(&rng, w->sim.seed, stream);
 	struct p2s_client_cfg cc;
 	memset(&cc, 0, sizeof cc);
+	double poisson_at = (double)cfg->arrive_from_ns;
 	cc.n_routes = MIN(gw->cfg.n_vnet, (size_t)P2S_MAX_ROUTES);
 	for (size_t i = 0; i < cc.n_routes; i++)
 		cc.routes[i] = gw->cfg.vnet[i];
@@ -648,8 +666,7 @@ struct p2s_group *p2s_group_new(struct world *w, const struct gateway *gw, const
 		cc.public_ip = cfg->public_ip_base + i;
 		cc.gateway_ip[0] = gw->cfg.public_ip[gw->cfg.active_active ? i % 2 : 0];
 		cc.gateway_ip[1] = gw->cfg.public_ip[gw->cfg.active_active ? 1 - i % 2 : 0];
-		double u = sim_rng_uniform(&rng);
-		cc.start_ns = cfg->arrive_from_ns + (sim_time)(u * (double)(cfg->arrive_to_ns - cfg->arrive_from_ns));
+		cc.start_ns = next_arrival(cfg, &rng, i, &poisson_at);
 		struct p2s_client *c = p2s_client_new(w, &cc, err);
 		if (!c) {
 			p2s_group_free(g);

@@ -128,11 +128,21 @@ static inline uint32_t p2s_client_vip(const struct p2s_client *c) { return c->ch
 
 /* ---- groups ---- */
 
+/* How a group's clients make their first attempts over [arrive_from, arrive_to]. */
+enum p2s_arrival {
+	P2S_ARRIVAL_UNIFORM, /* each at an independent uniform time in the window: a Poisson process
+			      * conditioned on all count arrivals falling in it */
+	P2S_ARRIVAL_EVEN,    /* evenly spaced, first at from and last at to (a scripted ramp) */
+	P2S_ARRIVAL_POISSON, /* exponential gaps of mean (to - from) / count from `from` on: the
+			      * unconditioned process, so the last may come after `to` */
+};
+
 struct p2s_group_cfg {
 	const char *name;          /* clients are <name>0, <name>1, ... */
 	unsigned count;
 	uint32_t public_ip_base;   /* client i has public_ip_base + i */
-	sim_time arrive_from_ns, arrive_to_ns; /* first attempts uniform in [from, to] (group stream) */
+	sim_time arrive_from_ns, arrive_to_ns; /* the window of the first attempts (group stream) */
+	enum p2s_arrival arrival;  /* how the first attempts fall in it (default uniform) */
 	sim_time backoff_min_ns, backoff_max_ns;
 	struct p2s_auth auth;      /* shared by all clients (one client certificate) */
 	int64_t dpd_interval_ns;

@@ -324,6 +324,8 @@ static bool build_p2s(struct run *r, struct scn_diags *d)
 		gc.public_ip_base = SIM_IPV4(198, 18, 0, 0) + (uint32_t)i * 65536u + 1; /* RFC 2544 range */
 		gc.arrive_from_ns = g->arrive_from_ns;
 		gc.arrive_to_ns = g->arrive_to_ns;
+		static const enum p2s_arrival arrivals[] = { P2S_ARRIVAL_UNIFORM, P2S_ARRIVAL_EVEN, P2S_ARRIVAL_POISSON };
+		gc.arrival = arrivals[g->arrival];
 		gc.backoff_min_ns = g->reconnect_min_ns;
 		gc.backoff_max_ns = g->reconnect_max_ns;
 		if (r->p2s_psk)

@@ -94,6 +94,10 @@ static const struct key_spec scenario_keys[] = {
 	{ 0 },
 };
 
+static const struct choice arrivals[] = { { "uniform", SCN_ARRIVAL_UNIFORM },
+					   { "even", SCN_ARRIVAL_EVEN },
+					   { "poisson", SCN_ARRIVAL_POISSON },
+					   { 0 } };
 static const struct choice p2s_auths[] = { { "certificate", SCN_P2S_AUTH_CERTIFICATE }, { "psk", SCN_P2S_AUTH_PSK }, { 0 } };
 
 static const struct key_spec gateway_keys[] = {
@@ -172,6 +176,7 @@ static const struct key_spec p2s_keys[] = {
 	KUR("count", V_UINT, struct scn_p2s_group, count, 1, 1000000),
 	K("arrive_from", V_DURATION, struct scn_p2s_group, arrive_from_ns),
 	K("arrive_to", V_DURATION, struct scn_p2s_group, arrive_to_ns),
+	KC("arrival", struct scn_p2s_group, arrival, arrivals),
 	K("reconnect_min", V_DURATION, struct scn_p2s_group, reconnect_min_ns),
 	K("reconnect_max", V_DURATION, struct scn_p2s_group, reconnect_max_ns),
 	{ 0 },

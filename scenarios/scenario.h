@@ -131,12 +131,15 @@ struct scn_path {
 	uint32_t mtu;            /* default 1500 */
 };
 
+enum scn_arrival { SCN_ARRIVAL_UNIFORM, SCN_ARRIVAL_EVEN, SCN_ARRIVAL_POISSON };
+
 struct scn_p2s_group {
 	struct scn_loc loc;
 	char *name;
 	unsigned count;          /* required, >= 1 */
-	sim_time arrive_from_ns, arrive_to_ns; /* clients connect uniformly over this window;
+	sim_time arrive_from_ns, arrive_to_ns; /* clients connect over this window;
 						  defaults 0 and arrive_from */
+	enum scn_arrival arrival; /* default uniform */
 	sim_time reconnect_min_ns, reconnect_max_ns; /* back-off bounds after a drop; 1 s, 60 s */
 };
 

@@ -93,6 +93,49 @@ static uint64_t stat(struct rig *r, const char *fmt, ...)
 	return sim_stats_get(&r->w.net.stats, name);
 }
 
+static sim_time first_attempt(const struct rig *r, unsigned i)
+{
+	return ((const struct p2s_client *)r->g->clients->pdata[i])->cfg.start_ns;
+}
+
+/* The three arrival patterns over [10 s, 20 s] for 41 clients: even is exact; uniform stays in
+ * the window, unordered; poisson starts at 10 s with increasing times whose mean gap is near
+ * 10 s / 41 (and its last may pass 20 s). Each is a pure function of the seed. */
+static void test_arrivals(void)
+{
+	static const enum p2s_arrival kinds[] = { P2S_ARRIVAL_EVEN, P2S_ARRIVAL_UNIFORM, P2S_ARRIVAL_POISSON };
+	for (unsigned k = 0; k < G_N_ELEMENTS(kinds); k++) {
+		struct rig r;
+		rig_init(&r, "VpnGw1", false, 24, 3);
+		struct p2s_group_cfg c = { .name = "user", .count = 41, .public_ip_base = IP(198, 51, 100, 1),
+					   .arrive_from_ns = sim_s(10), .arrive_to_ns = sim_s(20), .arrival = kinds[k],
+					   .auth = client_auth() };
+		GError *err = NULL;
+		r.g = p2s_group_new(&r.w, r.gw, &c, &err);
+		g_assert_no_error(err);
+		bool in_window = true, increasing = true;
+		for (unsigned i = 0; i < 41; i++) {
+			in_window = in_window && first_attempt(&r, i) >= sim_s(10) && first_attempt(&r, i) <= sim_s(20);
+			increasing = increasing && (i == 0 || first_attempt(&r, i) > first_attempt(&r, i - 1));
+		}
+		if (kinds[k] == P2S_ARRIVAL_EVEN) {
+			CU_ASSERT_EQUAL(first_attempt(&r, 0), sim_s(10));
+			CU_ASSERT_EQUAL(first_attempt(&r, 1), sim_ms(10250));
+			CU_ASSERT_EQUAL(first_attempt(&r, 40), sim_s(20));
+			CU_ASSERT_TRUE(increasing);
+		} else if (kinds[k] == P2S_ARRIVAL_UNIFORM) {
+			CU_ASSERT_TRUE(in_window);
+			CU_ASSERT_FALSE(increasing);
+		} else {
+			CU_ASSERT_EQUAL(first_attempt(&r, 0), sim_s(10));
+			CU_ASSERT_TRUE(increasing);
+			double mean_gap = (double)(first_attempt(&r, 40) - first_attempt(&r, 0)) / 40;
+			CU_ASSERT(mean_gap > 0.5 * 10e9 / 41 && mean_gap < 1.5 * 10e9 / 41);
+		}
+		rig_destroy(&r);
+	}
+}
+
 /* 40 clients arrive over 10 s: each gets a CHILD SA and its own address from the pool. */
 static void test_distinct_vips(void)
 {
@@ -438,6 +481,7 @@ int main(void)
 		{ "the SKU's IKEv2 client limit is enforced (VpnGw1: 250)", test_sku_limit },
 		{ "active-standby failover drops all clients; they reconnect to the new active", test_failover_drops_and_reconnects },
 		{ "reconnect back-off doubles up to its maximum", test_backoff },
+		{ "arrival patterns: even, uniform, poisson", test_arrivals },
 		{ "a client whose IKE SA the gateway deletes reconnects after its back-off", test_delete_reconnects },
 		{ "active-active crash: instance 0's clients move to instance 1", test_active_active_crash },
 		{ "Basic, PolicyBased, small or overlapping pools are refused", test_refusals },

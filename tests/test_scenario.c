@@ -722,6 +722,7 @@ static void test_good_full(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(grp);
 	CU_ASSERT_EQUAL(grp->count, 200);
 	CU_ASSERT_EQUAL(grp->arrive_to_ns, sim_s(70));
+	CU_ASSERT_EQUAL(grp->arrival, SCN_ARRIVAL_POISSON);
 	CU_ASSERT_EQUAL(grp->reconnect_max_ns, sim_min(2));
 	struct scn_flow *web = scenario_flow(s, "web"), *sync = scenario_flow(s, "sync"), *bulk = scenario_flow(s, "bulk");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(web);
@@ -767,7 +768,7 @@ static void test_good_full(void)
 	CU_ASSERT_EQUAL(x4->kind, SCN_METRIC_GATEWAY_FAIRNESS);
 	CU_ASSERT_PTR_NULL(x4->subject);
 	CU_ASSERT_DOUBLE_EQUAL(x4->value, 0.8, 1e-15);
-	CU_ASSERT_EQUAL(x4->loc.line, 131);
+	CU_ASSERT_EQUAL(x4->loc.line, 132);
 	CU_ASSERT_FALSE(x0->windowed);
 	struct scn_expect *x5 = s->expects->pdata[5], *x6 = s->expects->pdata[6], *x7 = s->expects->pdata[7];
 	CU_ASSERT(x5->windowed && x5->kind == SCN_METRIC_FLOW_LOSS);
