@@ -330,6 +330,16 @@ void device_set_psk(struct device *d, const char *psk)
 		ike_peer_set_psk(d->ike.ep, d->tun[i].peer, (const uint8_t *)psk, n);
 }
 
+void device_set_policy(struct device *d, const struct policy_custom *policy)
+{
+	d->cfg.policy = *policy;
+	struct ike_peer_cfg p;
+	memset(&p, 0, sizeof p);
+	policy_apply_custom(&p, policy);
+	for (size_t i = 0; i < d->cfg.n_tunnels; i++)
+		ike_peer_set_proposals(d->ike.ep, d->tun[i].peer, p.ike, p.n_ike, p.esp, p.n_esp);
+}
+
 bool device_any_tunnel_up(const struct device *d)
 {
 	for (size_t i = 0; i < d->cfg.n_tunnels; i++)

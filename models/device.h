@@ -109,6 +109,11 @@ struct sim_iface *device_join_host(struct device *d, struct sim_node *host, uint
  * next authentication uses the new key (and fails if the gateway kept the old one). */
 void device_set_psk(struct device *d, const char *psk);
 
+/* The device's proposals become this custom policy (an on-prem change): SAs in place keep
+ * working; rekeys and new SAs propose only it (and fail with NO_PROPOSAL_CHOSEN where the
+ * gateway does not accept it). */
+void device_set_policy(struct device *d, const struct policy_custom *policy);
+
 /* True when any tunnel of the device has a CHILD SA installed. */
 bool device_any_tunnel_up(const struct device *d);
 

@@ -680,6 +680,16 @@ void gateway_set_policy(struct gateway *gw, struct gw_connection *c, const struc
 	}
 }
 
+void gateway_set_psk(struct gateway *gw, struct gw_connection *c, const char *psk)
+{
+	g_free((char *)c->cfg.psk);
+	c->cfg.psk = g_strdup(psk);
+	size_t n = MIN(strlen(psk), (size_t)IKE_MAX_PSK_LEN);
+	for (int i = 0; i < 2; i++)
+		if (gw->inst[i].alive)
+			ike_peer_set_psk(gw->inst[i].ike.ep, c->tun[i].peer, (const uint8_t *)psk, n);
+}
+
 sim_time gateway_connection_up_after(const struct gw_connection *c, sim_time t)
 {
 	sim_time best = -1;

@@ -179,6 +179,11 @@ sim_time gateway_connection_up_after(const struct gw_connection *c, sim_time t);
  * connection's IKE SAs are deleted so that the peer negotiates again. */
 void gateway_set_policy(struct gateway *gw, struct gw_connection *c, const struct policy_custom *policy);
 
+/* The connection's PSK changes in Azure (and not on the device): SAs in place keep working
+ * (IKEv2 rekeys without re-authenticating), the next authentication on either instance uses
+ * the new key. */
+void gateway_set_psk(struct gateway *gw, struct gw_connection *c, const char *psk);
+
 /* Service restoration after a fault at t: the first instant at or after t when connection c had
  * no tunnel up on either instance (*lost_at, -1 if that never happened) and the first instant
  * after that when one was up again (returned; -1 if never, or if service was never lost). */

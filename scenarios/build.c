@@ -221,10 +221,16 @@ static void fault_start(struct sim *sim, void *ctx, uint64_t arg)
 		device_reboot(site_device(r, f->target), f->duration_ns);
 		break;
 	case SCN_FAULT_PSK_CHANGE:
-		device_set_psk(site_device(r, scenario_connection(r->s, f->target)->site), f->text);
+		if (f->side == SCN_SIDE_GATEWAY)
+			gateway_set_psk(r->gw, gateway_connection(r->gw, f->target), f->text);
+		else
+			device_set_psk(site_device(r, scenario_connection(r->s, f->target)->site), f->text);
 		break;
 	case SCN_FAULT_POLICY_CHANGE:
-		gateway_set_policy(r->gw, gateway_connection(r->gw, f->target), &rf->policy);
+		if (f->side == SCN_SIDE_DEVICE)
+			device_set_policy(site_device(r, scenario_connection(r->s, f->target)->site), &rf->policy);
+		else
+			gateway_set_policy(r->gw, gateway_connection(r->gw, f->target), &rf->policy);
 		break;
 	}
 	if (timed)

@@ -94,6 +94,7 @@ static const struct key_spec scenario_keys[] = {
 	{ 0 },
 };
 
+static const struct choice sides[] = { { "device", SCN_SIDE_DEVICE }, { "gateway", SCN_SIDE_GATEWAY }, { 0 } };
 static const struct choice arrivals[] = { { "uniform", SCN_ARRIVAL_UNIFORM },
 					   { "even", SCN_ARRIVAL_EVEN },
 					   { "poisson", SCN_ARRIVAL_POISSON },
@@ -204,6 +205,7 @@ static const struct key_spec fault_keys[] = {
 	K("loss", V_PERCENT, struct scn_fault, value),
 	K("delay", V_DURATION, struct scn_fault, duration_ns), /* stored into value; see fault_post */
 	K("psk", V_STR, struct scn_fault, text),
+	KC("side", struct scn_fault, side, sides),
 	{ "ike_encryption", V_NAME, FPOL(ike_encryption), false, ike_encryptions, 0, 0 },
 	{ "ike_integrity", V_NAME, FPOL(ike_integrity), false, ike_integrities, 0, 0 },
 	{ "dh_group", V_NAME, FPOL(dh_group), false, dh_groups, 0, 0 },
@@ -682,8 +684,8 @@ static const struct fault_shape fault_shapes[] = {
 	[SCN_FAULT_LOSS_BURST] = { "duration loss", "duration loss" },
 	[SCN_FAULT_DELAY_CHANGE] = { "delay", "delay" },
 	[SCN_FAULT_DEVICE_REBOOT] = { "duration", "duration" },
-	[SCN_FAULT_PSK_CHANGE] = { "psk", "psk" },
-	[SCN_FAULT_POLICY_CHANGE] = { "ike_encryption ike_integrity dh_group ipsec_encryption ipsec_integrity pfs_group",
+	[SCN_FAULT_PSK_CHANGE] = { "psk side", "psk" },
+	[SCN_FAULT_POLICY_CHANGE] = { "ike_encryption ike_integrity dh_group ipsec_encryption ipsec_integrity pfs_group side",
 				      "ike_encryption ike_integrity dh_group ipsec_encryption ipsec_integrity pfs_group" },
 };
 
@@ -700,7 +702,7 @@ static void fault_post(struct parse *p, const struct ini_section *sec, struct sc
 	const struct fault_shape *sh = &fault_shapes[f->kind];
 	const char *const opt[] = { "duration",	      "loss",		 "delay",	    "psk",
 				    "ike_encryption", "ike_integrity",	 "dh_group",	    "ipsec_encryption",
-				    "ipsec_integrity", "pfs_group" };
+				    "ipsec_integrity", "pfs_group", "side" };
 	for (unsigned i = 0; i < G_N_ELEMENTS(opt); i++) {
 		const struct ini_entry *e = ini_find_entry(sec, opt[i]);
 		if (e && !word_in(opt[i], sh->takes))
@@ -711,6 +713,10 @@ static void fault_post(struct parse *p, const struct ini_section *sec, struct sc
 				     scn_fault_kind_name(f->kind));
 	}
 	f->policy.custom = f->kind == SCN_FAULT_POLICY_CHANGE;
+	if (f->side == SCN_SIDE_DEFAULT && f->kind == SCN_FAULT_POLICY_CHANGE)
+		f->side = SCN_SIDE_GATEWAY;
+	else if (f->side == SCN_SIDE_DEFAULT && f->kind == SCN_FAULT_PSK_CHANGE)
+		f->side = SCN_SIDE_DEVICE;
 	if (has(sec, "delay")) {
 		/* the delay was parsed into duration_ns; it is the new one-way delay */
 		f->value = (double)f->duration_ns;

@@ -187,6 +187,8 @@ struct scn_attacker {
 	double garbage_rate;     /* garbage datagrams per second to 500/4500; default 0 */
 };
 
+enum scn_side { SCN_SIDE_DEFAULT, SCN_SIDE_DEVICE, SCN_SIDE_GATEWAY };
+
 struct scn_fault {
 	struct scn_loc loc;
 	char *name;
@@ -197,7 +199,9 @@ struct scn_fault {
 	sim_time duration_ns;     /* loss-burst, device-reboot: required; instance-crash, maintenance,
 				     path-down: optional, 0 = until a recover/up fault (or instant) */
 	double value;             /* loss-burst: loss fraction; delay-change: new delay in ns */
-	char *text;               /* psk-change: the device's new PSK */
+	char *text;               /* psk-change: the new PSK */
+	enum scn_side side;       /* psk-change (default device), policy-change (default gateway):
+				   * which end of the connection changes */
 	struct scn_policy policy; /* policy-change: the connection's new custom policy (the six
 				   * algorithm keys, all required) */
 };

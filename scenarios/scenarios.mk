@@ -19,5 +19,5 @@ SCENARIO_LIBRARY = $(SCENARIO_EXAMPLES) scenarios/active-standby-unplanned.ini \
 	scenarios/pfs-lifetime-mismatch.ini scenarios/dual-redundancy.ini scenarios/psk-change.ini \
 	scenarios/hostile-ike-flood.ini scenarios/hostile-esp-replay.ini scenarios/hostile-garbage.ini \
 	scenarios/hostile-heavy-loss.ini scenarios/s2s-ikev1.ini scenarios/ikev1-rekey-drop.ini \
-	scenarios/policy-change.ini scenarios/path-flap.ini
+	scenarios/policy-change.ini scenarios/path-flap.ini scenarios/psk-rotation.ini
 EXTRA_DIST += $(SCENARIO_LIBRARY) fuzz/fuzz_scenario.c

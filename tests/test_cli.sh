@@ -50,6 +50,11 @@ if [ -f "$mk" ]; then
 	[ -z "$missing" ] && pass "SCENARIO_LIBRARY lists every scenarios/*.ini" || bad "not in SCENARIO_LIBRARY:$missing"
 fi
 
+# a policy change on the device's side only (fault side = device)
+"$VPNSIM" run "$SRC/tests/scenario-data/run-policy-device.ini" --out "$out/pd" --quiet >"$out/pd.txt" 2>&1
+rc=$?
+[ $rc -eq 0 ] && pass "device-side policy change: fine until the reboot, then NO_PROPOSAL_CHOSEN" || { bad "device-side policy change: exit $rc"; cat "$out/pd.txt"; }
+
 # IKEv1 + certificate P2S capture: deterministic, clean and decrypted
 p2s="$SRC/tests/scenario-data/run-pcap-p2s.ini"
 "$VPNSIM" run "$p2s" --out "$out/p1" --pcap --quiet >/dev/null 2>&1 || bad "run-pcap-p2s: expectations (exit $?)"

@@ -319,6 +319,7 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+	{ "bad-side-kind.ini", "bad-side-kind.ini:21: error: [fault.reboot] side: does not apply to kind device-reboot", NULL },
 	{ "bad-sa-pairs.ini", "bad-sa-pairs.ini:9: error: [gateway] vnet: expected at most 8 prefixes (what the models hold), found 15",
 	  "bad-sa-pairs.ini:14: error: [site.hq] prefixes: expected at most 8 prefixes (what the models hold), found 14" },
 	{ "bad-window-tunnel.ini",
@@ -751,6 +752,7 @@ static void test_good_full(void)
 	CU_ASSERT_EQUAL(slow->duration_ns, 0);
 	CU_ASSERT_DOUBLE_EQUAL(late->value, 0.4, 1e-15);
 	CU_ASSERT_STRING_EQUAL(rekey->text, "new-secret");
+	CU_ASSERT_EQUAL(rekey->side, SCN_SIDE_DEVICE); /* the default for psk-change */
 	CU_ASSERT_EQUAL_FATAL(s->expects->len, 8);
 	struct scn_expect *x0 = s->expects->pdata[0], *x1 = s->expects->pdata[1], *x2 = s->expects->pdata[2],
 			  *x3 = s->expects->pdata[3], *x4 = s->expects->pdata[4];
