@@ -24,7 +24,7 @@ fuzz/fuzz_esp: fuzz/fuzz_esp.c models/ipsec/esp.c
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@ $(CRYPTO_LIBS) $(GLIB_LIBS)
 
 fuzz/fuzz_scenario: fuzz/fuzz_scenario.c scenarios/ini.c scenarios/units.c scenarios/parse.c \
-		scenarios/validate.c scenarios/scenario.c models/azure_sku.c sim/ipv4.c
+		scenarios/validate.c scenarios/scenario.c models/azure_sku.c models/policy_names.c sim/ipv4.c
 	@mkdir -p fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@ $(GLIB_LIBS) -lm
 

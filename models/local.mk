@@ -8,7 +8,7 @@ models_libmodels_a_SOURCES = \
 	models/ike_node.h models/ike_node.c \
 	models/keylog.h models/keylog.c \
 	models/world.h models/world.c \
-	models/policy.h models/policy.c \
+	models/policy.h models/policy.c models/policy_names.c \
 	models/device.h models/device.c \
 	models/gateway.h models/gateway.c
 models_libmodels_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(CRYPTO_CFLAGS)
