@@ -267,6 +267,7 @@ struct device *device_new(struct world *w, const struct device_cfg *cfg, GError 
 	g_autofree char *path = g_strdup_printf("path-%s", d->name);
 	d->wan = world_attach(w, d->node, path, cfg->public_ip, &cfg->path_up, &cfg->path_down);
 	ipsec_node_init(&d->in, d->node);
+	ipsec_node_set_mss_clamp(&d->in, cfg->mss_clamp);
 	struct ike_endpoint_cfg ecfg = { 0 };
 	ike_node_init(&d->ike, &d->in, &ecfg, &hooks, d);
 	d->ike.keylog = w->keylog;

@@ -32,6 +32,7 @@ struct device_cfg {
 	struct device_prefix remote[DEVICE_MAX_PREFIXES];  /* the VNet's */
 	size_t n_remote;
 	uint32_t gateway_ip[DEVICE_MAX_TUNNELS];           /* one tunnel per address */
+	uint16_t mss_clamp;  /* TCP MSS clamp on its tunnels, both ways (0: none; Azure advises 1350) */
 	size_t n_tunnels;
 	const char *psk;
 	int64_t dpd_interval_ns;  /* 0: the preset's */

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "sim/tcp.h"
+
 struct ipsec_in {
 	struct esp_sa *sa;
 	struct ipsec_tunnel *tunnel;
@@ -97,6 +99,12 @@ static void encap_send(struct ipsec_tunnel *t, struct sim_pkt *pkt)
 	sim_node_send_ip(n, pkt); /* the outer packet: routed like any other (drops counted there) */
 }
 
+static void clamp(struct ipsec_node *in, struct sim_pkt *pkt)
+{
+	if (in->mss_clamp && sim_tcp_clamp_mss(sim_pkt_data(pkt), pkt->len, in->mss_clamp))
+		(*in->c_mss_clamped)++;
+}
+
 static void tunnel_output(struct sim_iface *iface, struct sim_pkt *pkt, void *ctx)
 {
 	struct ipsec_tunnel *t = ctx;
@@ -105,6 +113,7 @@ static void tunnel_output(struct sim_iface *iface, struct sim_pkt *pkt, void *ct
 		sim_pkt_free(pkt);
 		return;
 	}
+	clamp(t->in, pkt);
 	pkt->user = t->index;
 	advance(t->in, t, pkt);
 }
@@ -127,6 +136,7 @@ static void decap_deliver(struct ipsec_node *in, struct sim_pkt *pkt)
 	(*e->tunnel->c_rx_packets)++;
 	if (in->esp_rx)
 		in->esp_rx(in->ike_ctx, spi);
+	clamp(in, pkt);
 	sim_node_input(in->node, pkt, e->tunnel->iface);
 }
 
@@ -229,6 +239,13 @@ void ipsec_node_destroy(struct ipsec_node *in)
 	g_hash_table_destroy(in->in_sas);
 	g_ptr_array_free(in->tunnels, TRUE);
 	memset(in, 0, sizeof *in);
+}
+
+void ipsec_node_set_mss_clamp(struct ipsec_node *in, uint16_t mss)
+{
+	in->mss_clamp = mss;
+	if (mss && !in->c_mss_clamped)
+		in->c_mss_clamped = sim_stats_counterf(&in->node->net->stats, "ipsec/%s/mss_clamped", in->node->name);
 }
 
 void ipsec_node_set_ike_handler(struct ipsec_node *in, ipsec_ike_rx_fn fn, void *ctx)

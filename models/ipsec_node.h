@@ -49,6 +49,8 @@ struct ipsec_node {
 	void (*esp_rx)(void *ctx, uint32_t spi_in); /* told of every authenticated ESP packet
 						    * (ike_ctx; NULL: nobody) */
 	struct cap_server *cap;    /* the node's processor shared by all tunnels (NULL: none) */
+	uint16_t mss_clamp;        /* TCP MSS clamp on every tunnel, both ways (0: none) */
+	uint64_t *c_mss_clamped;   /* SYNs whose MSS option was lowered */
 	uint64_t *c_rx_esp, *c_rx_natt_keepalive, *c_rx_ike_no_handler;
 	uint64_t *c_rx_drop[ESP_VERDICT_COUNT];
 };
@@ -58,6 +60,11 @@ void ipsec_node_init(struct ipsec_node *in, struct sim_node *node);
 void ipsec_node_destroy(struct ipsec_node *in);
 
 void ipsec_node_set_ike_handler(struct ipsec_node *in, ipsec_ike_rx_fn fn, void *ctx);
+
+/* Clamps the MSS option of TCP SYNs entering and leaving every tunnel of the node to mss (0: no
+ * clamping), as `ip tcp adjust-mss` on a tunnel interface does (sim_tcp_clamp_mss); counts them
+ * in ipsec/NODE/mss_clamped. */
+void ipsec_node_set_mss_clamp(struct ipsec_node *in, uint16_t mss);
 
 /* A new tunnel interface (address/plen, usually a link-local /32, and an MTU for inner packets)
  * with no SA yet. Route prefixes into it with sim_route_add(node, prefix, plen, 0, t->iface). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sim/link.h"
+#include "sim/tcp.h"
 
 #define TRAFFIC_MAGIC 0x5653494du /* "VSIM" */
 
@@ -116,27 +117,24 @@ static void count_bin(GArray *bins, const struct traffic_flow *f, sim_time t)
 	g_array_index(bins, uint32_t, b)++;
 }
 
-static void sink_rx(struct sim_node *node, struct sim_pkt *pkt, const struct sim_rx_info *info, void *ctx)
+/* Measures a packet of flow traffic whose measurement header starts at d (len bytes), that
+ * arrived at node for port dport, ip_bytes long in all. */
+static void sink_account(struct traffic *tr, struct sim_node *node, uint16_t dport, const uint8_t *d, size_t len,
+			 uint32_t ip_bytes)
 {
-	struct traffic *tr = ctx;
 	sim_time now = sim_net_now(tr->net);
-	const uint8_t *d = sim_pkt_data(pkt);
 	struct traffic_flow *f = NULL;
-	if (pkt->len >= TRAFFIC_HDR_LEN && get_be32(d) == TRAFFIC_MAGIC) {
+	if (len >= TRAFFIC_HDR_LEN && get_be32(d) == TRAFFIC_MAGIC) {
 		uint32_t id = get_be32(d + 4);
 		if (id >= 1 && id <= tr->flows->len)
 			f = tr->flows->pdata[id - 1];
 	}
-	if (!f || f->cfg.dst != node || f->cfg.dport != info->dport) {
+	if (!f || f->cfg.dst != node || f->cfg.dport != dport) {
 		(*tr->c_rx_foreign)++;
-		sim_pkt_free(pkt);
 		return;
 	}
 	uint64_t seq = get_be64(d + 8);
 	sim_time origin = (sim_time)get_be64(d + 16);
-	uint32_t ip_bytes = pkt->len + info->hdr_bytes;
-	sim_pkt_free(pkt);
-
 	(*f->c_rx_packets)++;
 	(*f->c_rx_bytes) += ip_bytes;
 	if (seq + 1 <= f->highest_seq_plus1)
@@ -160,6 +158,129 @@ static void sink_rx(struct sim_node *node, struct sim_pkt *pkt, const struct sim
 	f->last_rx = now;
 }
 
+static void sink_rx(struct sim_node *node, struct sim_pkt *pkt, const struct sim_rx_info *info, void *ctx)
+{
+	sink_account(ctx, node, info->dport, sim_pkt_data(pkt), pkt->len, pkt->len + info->hdr_bytes);
+	sim_pkt_free(pkt);
+}
+
+/* ---- TCP-like transport ---- */
+
+static void flow_send(struct sim *sim, void *ctx, uint64_t arg);
+
+/* Sends a TCP segment h with payload p (possibly empty) from node n to dst: source address from
+ * the route, as a UDP send takes it. */
+static enum sim_drop send_tcp(struct sim_node *n, uint32_t dst, const struct sim_tcp_hdr *h, struct sim_pkt *p)
+{
+	const struct sim_route *r = sim_route_lookup(n, dst);
+	uint32_t src = sim_node_has_addr(n, dst) ? dst : r ? r->iface->addr : 0;
+	if (!src) {
+		sim_pkt_free(p);
+		sim_node_count_drop(n, SIM_DROP_NO_ROUTE);
+		return SIM_DROP_NO_ROUTE;
+	}
+	sim_tcp_push(p, src, dst, h);
+	sim_ipv4_push(p, src, dst, SIM_IPPROTO_TCP, n->ttl, n->next_ip_id++);
+	return sim_node_send_ip(n, p);
+}
+
+static uint32_t sink_isn(const struct traffic_flow *f)
+{
+	return f->id * 0x01000193u; /* any fixed value: nothing checks it */
+}
+
+static struct traffic_flow *tcp_flow(struct traffic *tr, struct sim_node *node, uint16_t port, bool at_sink)
+{
+	for (guint i = 0; i < tr->flows->len; i++) {
+		struct traffic_flow *f = tr->flows->pdata[i];
+		if (f->cfg.tcp && (at_sink ? f->cfg.dst == node && f->cfg.dport == port
+					   : f->cfg.src == node && f->cfg.sport == port))
+			return f;
+	}
+	return NULL;
+}
+
+/* The sink answers a SYN with a SYN-ACK announcing its own MSS (each SYN anew: a retransmitted
+ * SYN means the SYN-ACK was lost). */
+static void tcp_syn_rx(struct traffic *tr, struct sim_node *node, const struct sim_rx_info *info,
+		       const struct sim_tcp_hdr *h, struct traffic_flow *f)
+{
+	struct sim_tcp_hdr a = { .sport = h->dport, .dport = h->sport, .seq = sink_isn(f), .ack = h->seq + 1,
+				 .flags = SIM_TCP_SYN | SIM_TCP_ACK, .window = 65535, .mss = TRAFFIC_SINK_MSS };
+	send_tcp(node, info->src, &a, sim_net_pkt(tr->net));
+}
+
+/* The source learns the sink's MSS: data segments are min(ours, theirs) + 40 bytes from now. */
+static void tcp_synack_rx(struct traffic *tr, const struct sim_tcp_hdr *h, struct traffic_flow *f)
+{
+	if (f->tcp_open)
+		return; /* a duplicate */
+	sim_time now = sim_net_now(tr->net);
+	uint32_t ours = f->cfg.pkt_bytes - 40u, theirs = h->mss ? h->mss : 536u; /* RFC 9293 3.7.1 default */
+	uint32_t mss = MIN(ours, theirs);
+	f->tcp_open = true;
+	f->tcp_ack = h->seq + 1;
+	f->seg_bytes = MAX(mss + 40u, TRAFFIC_MIN_TCP_PKT);
+	*f->c_tcp_mss = mss;
+	/* the same rate in smaller packets */
+	f->interval_ns = MAX(f->interval_ns * (sim_time)f->seg_bytes / (sim_time)f->cfg.pkt_bytes, 1);
+	if (now < f->cfg.stop_ns)
+		sim_schedule_at(tr->net->sim, now, flow_send, f, 0);
+}
+
+static void tcp_rx(struct sim_node *node, struct sim_pkt *pkt, const struct sim_rx_info *info, void *ctx)
+{
+	struct traffic *tr = ctx;
+	struct sim_tcp_hdr h;
+	struct traffic_flow *f = NULL;
+	if (sim_tcp_parse(sim_pkt_data(pkt), pkt->len, info->src, info->dst, &h) != SIM_IP_OK) {
+		(*tr->c_rx_foreign)++;
+	} else if ((h.flags & (SIM_TCP_SYN | SIM_TCP_ACK)) == SIM_TCP_SYN) {
+		if ((f = tcp_flow(tr, node, h.dport, true)))
+			tcp_syn_rx(tr, node, info, &h, f);
+		else
+			(*tr->c_rx_foreign)++;
+	} else if (h.flags & SIM_TCP_SYN) {
+		if ((f = tcp_flow(tr, node, h.dport, false)))
+			tcp_synack_rx(tr, &h, f);
+		else
+			(*tr->c_rx_foreign)++;
+	} else {
+		sink_account(tr, node, h.dport, sim_pkt_data(pkt) + h.hdr_len, pkt->len - h.hdr_len,
+			     pkt->len + info->hdr_bytes);
+	}
+	sim_pkt_free(pkt);
+}
+
+/* The source's SYN, again after 1, 2, 4, ... s (at most 64 s) until a SYN-ACK comes. */
+static void syn_event(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct traffic_flow *f = ctx;
+	sim_time now = sim_now(sim);
+	if (f->tcp_open || now >= f->cfg.stop_ns)
+		return;
+	uint32_t dst = f->cfg.dst_addr_fn ? f->cfg.dst_addr_fn(f->cfg.dst_addr_ctx) : f->dst_addr;
+	if (dst) {
+		struct sim_tcp_hdr h = { .sport = f->cfg.sport, .dport = f->cfg.dport, .seq = f->tcp_seq - 1,
+					 .flags = SIM_TCP_SYN, .window = 65535, .mss = (uint16_t)(f->cfg.pkt_bytes - 40u) };
+		(*f->c_syn_sent)++;
+		send_tcp(f->cfg.src, dst, &h, sim_net_pkt(f->tr->net));
+	}
+	sim_schedule_at(sim, now + f->syn_rto_ns, syn_event, f, 0);
+	f->syn_rto_ns = MIN(f->syn_rto_ns * 2, sim_s(64));
+}
+
+static void bind_tcp(struct traffic *tr, struct sim_node *node)
+{
+	gint64 key = -((gint64)node->index + 1); /* UDP port keys are >= 0 */
+	if (g_hash_table_contains(tr->sinks, &key))
+		return;
+	gint64 *k = g_new(gint64, 1);
+	*k = key;
+	g_hash_table_add(tr->sinks, k);
+	sim_node_set_proto_handler(node, SIM_IPPROTO_TCP, tcp_rx, tr);
+}
+
 static void bind_sink(struct traffic *tr, struct sim_node *node, uint16_t port)
 {
 	gint64 key = (gint64)node->index << 16 | port;
@@ -173,7 +294,6 @@ static void bind_sink(struct traffic *tr, struct sim_node *node, uint16_t port)
 
 /* ---- source ---- */
 
-static void flow_send(struct sim *sim, void *ctx, uint64_t arg);
 
 static sim_time next_gap(struct traffic_flow *f)
 {
@@ -198,7 +318,8 @@ static void emit_packet(struct traffic_flow *f, sim_time now)
 {
 	struct sim_net *net = f->tr->net;
 	struct sim_pkt *p = sim_net_pkt(net);
-	uint32_t payload = f->cfg.pkt_bytes - 28u;
+	uint32_t ip_bytes = f->cfg.tcp ? f->seg_bytes : f->cfg.pkt_bytes;
+	uint32_t payload = ip_bytes - (f->cfg.tcp ? 40u : 28u);
 	uint8_t *d = sim_pkt_put(p, payload);
 	put_be32(d, TRAFFIC_MAGIC);
 	put_be32(d + 4, f->id);
@@ -208,7 +329,7 @@ static void emit_packet(struct traffic_flow *f, sim_time now)
 	p->flow_id = f->id;
 	p->t_origin = now;
 	(*f->c_tx_packets)++;
-	(*f->c_tx_bytes) += f->cfg.pkt_bytes;
+	(*f->c_tx_bytes) += ip_bytes;
 	count_bin(f->tx_by_bin, f, now);
 	if (f->cfg.dst_addr_fn) {
 		f->dst_addr = f->cfg.dst_addr_fn(f->cfg.dst_addr_ctx);
@@ -217,6 +338,14 @@ static void emit_packet(struct traffic_flow *f, sim_time now)
 			sim_pkt_free(p);
 			return;
 		}
+	}
+	if (f->cfg.tcp) {
+		struct sim_tcp_hdr h = { .sport = f->cfg.sport, .dport = f->cfg.dport, .seq = f->tcp_seq, .ack = f->tcp_ack,
+					 .flags = SIM_TCP_ACK | 0x08u /* PSH */, .window = 65535 };
+		f->tcp_seq += payload;
+		if (send_tcp(f->cfg.src, f->dst_addr, &h, p) != SIM_OK)
+			(*f->c_tx_refused)++;
+		return;
 	}
 	if (sim_node_send_udp(f->cfg.src, 0, f->cfg.sport, f->dst_addr, f->cfg.dport, p) != SIM_OK)
 		(*f->c_tx_refused)++;
@@ -259,6 +388,11 @@ struct traffic_flow *traffic_add_flow(struct traffic *tr, const struct traffic_f
 	uint32_t dst = cfg->dst_addr ? cfg->dst_addr : (cfg->dst ? sim_node_addr(cfg->dst) : 0);
 	if (!cfg->src || !cfg->dst || dst == 0) {
 		g_set_error(err, TRAFFIC_ERROR, 1, "flow %s: needs a source and a destination with an address", name);
+		return NULL;
+	}
+	if (cfg->tcp && cfg->pkt_bytes < TRAFFIC_MIN_TCP_PKT) {
+		g_set_error(err, TRAFFIC_ERROR, 1, "flow %s: packet size %u B below %u B (IPv4, TCP and the measurement header)",
+			    name, cfg->pkt_bytes, TRAFFIC_MIN_TCP_PKT);
 		return NULL;
 	}
 	if (cfg->pkt_bytes < TRAFFIC_MIN_PKT || cfg->pkt_bytes > 65535) {
@@ -316,12 +450,25 @@ struct traffic_flow *traffic_add_flow(struct traffic *tr, const struct traffic_f
 	f->rx_by_bin = g_array_new(FALSE, TRUE, sizeof(uint32_t));
 	f->delay_hist = g_new0(uint32_t, TRAFFIC_DELAY_OCTAVES * TRAFFIC_DELAY_SUBBUCKETS);
 	g_ptr_array_add(tr->flows, f);
-	bind_sink(tr, cfg->dst, cfg->dport);
+	if (cfg->tcp) {
+		f->c_syn_sent = sim_stats_counterf(st, "flow/%s/tcp_syn_sent", name);
+		f->c_tcp_mss = sim_stats_counterf(st, "flow/%s/tcp_mss", name);
+		f->seg_bytes = cfg->pkt_bytes;
+		f->tcp_seq = f->id * 0x9e3779b9u + 1; /* the ISN + 1: any fixed value */
+		f->syn_rto_ns = sim_s(1);
+		bind_tcp(tr, cfg->src);
+		bind_tcp(tr, cfg->dst);
+	} else {
+		bind_sink(tr, cfg->dst, cfg->dport);
+	}
 	if (cfg->kind == TRAFFIC_ONOFF) {
 		f->on = true;
 		f->phase_end = cfg->start_ns + draw_period(f, cfg->on_mean_ns);
 	}
-	schedule_at(f, cfg->start_ns);
+	if (cfg->tcp)
+		sim_schedule_at(tr->net->sim, cfg->start_ns, syn_event, f, 0);
+	else
+		schedule_at(f, cfg->start_ns);
 	return f;
 }
 

@@ -5,7 +5,15 @@
  * Each packet carries its own measurement header in the UDP payload (magic, flow id, sequence,
  * origin time), so it survives encapsulation, encryption and decapsulation unchanged: the sink
  * measures the packet that really arrived. Randomness per flow comes from the stream
- * "flow/<name>", so adding a flow changes no other draw. */
+ * "flow/<name>", so adding a flow changes no other draw.
+ *
+ * A flow with cfg.tcp carries the same header in TCP segments instead: the source opens with a
+ * SYN carrying its MSS (pkt_bytes - 40), retransmitted after 1, 2, 4, ... s (at most 64 s,
+ * RFC 6298's initial RTO) until the sink's SYN-ACK (MSS 1460) arrives, then sends segments of
+ * min(both MSS) + 40 bytes at its rate. A device on the way may clamp either MSS
+ * (sim_tcp_clamp_mss), which is how the segment size follows a clamp. What is TCP-like and no
+ * more: no ACKs of data, no retransmission of data, no congestion control (the rate is the
+ * flow's), so loss and outage read as for UDP flows. */
 #ifndef MODELS_TRAFFIC_H
 #define MODELS_TRAFFIC_H
 
@@ -17,6 +25,8 @@
 
 #define TRAFFIC_HDR_LEN 24u                       /* magic, flow id, sequence, origin time */
 #define TRAFFIC_MIN_PKT (20u + 8u + TRAFFIC_HDR_LEN) /* IPv4 + UDP + measurement header */
+#define TRAFFIC_MIN_TCP_PKT (20u + 20u + TRAFFIC_HDR_LEN) /* IPv4 + TCP + measurement header */
+#define TRAFFIC_SINK_MSS 1460u                    /* what a sink announces (Ethernet's 1500 - 40) */
 #define TRAFFIC_DELAY_SUBBUCKETS 32u              /* per power of two: about 3 % resolution */
 #define TRAFFIC_DELAY_OCTAVES 44u                 /* delays up to 2^44 ns (about 4.9 hours) */
 
@@ -46,6 +56,7 @@ struct traffic_flow_cfg {
 	sim_time start_ns;
 	sim_time stop_ns;     /* the source sends nothing at or after this time */
 	sim_time bin_ns;      /* throughput series bin (0: 100 ms) */
+	bool tcp;             /* TCP-like segments after a handshake (see above); pkt_bytes >= TRAFFIC_MIN_TCP_PKT */
 	sim_time gap_min_ns;  /* delivery gaps at least this long are recorded (0: 50 ms) */
 };
 
@@ -65,6 +76,13 @@ struct traffic_flow {
 	bool on;
 	sim_time phase_end;   /* on/off: when the current period ends */
 	uint64_t next_seq;
+	/* TCP-like transport (cfg.tcp) */
+	bool tcp_open;        /* the SYN-ACK arrived: data flows */
+	uint32_t tcp_seq;     /* the next data byte's sequence number */
+	uint32_t tcp_ack;     /* the sink's ISN + 1 */
+	sim_time syn_rto_ns;  /* the next SYN retransmission's wait */
+	uint32_t seg_bytes;   /* IP size of the data segments (pkt_bytes until the MSS is known) */
+	uint64_t *c_syn_sent, *c_tcp_mss; /* c_tcp_mss: the MSS in use (0 before the handshake) */
 	/* source side */
 	uint64_t *c_tx_packets, *c_tx_bytes, *c_tx_refused;
 	/* sink side */

@@ -408,6 +408,7 @@ bool run_device_cfg(const struct scenario *s, guint i, struct device_cfg *out, s
 	dc.ike_lifetime_ns = site->ike_lifetime_ns;
 	dc.child_lifetime_ns = site->sa_lifetime_ns;
 	dc.ike_version = c && c->ike == SCN_IKEV1 ? 1 : 2;
+	dc.mss_clamp = (uint16_t)site->mss_clamp;
 	if (site->pfs_group) {
 		dc.pfs_group = policy_pfs_group(site->pfs_group);
 		if (dc.pfs_group < 0)
@@ -426,8 +427,6 @@ static bool build_site(struct run *r, guint i, struct scn_diags *d)
 {
 	const struct scenario *s = r->s;
 	const struct scn_site *site = s->sites->pdata[i];
-	if (site->mss_clamp)
-		scn_diag_add(d, SCN_WARNING, site->loc, "[site.%s] mss_clamp has no effect: the flows are UDP", site->name);
 	struct device_cfg dc;
 	if (!run_device_cfg(s, i, &dc, d))
 		return false;
@@ -569,7 +568,7 @@ static bool build_flow(struct run *r, guint i, struct scn_diags *d)
 		.name = f->name, .kind = kinds[f->kind], .src = src, .dst = dst,
 		.sport = (uint16_t)(10000 + i), .dport = (uint16_t)(20000 + i), .pkt_bytes = f->packet_bytes,
 		.rate_bps = f->rate_bps, .on_mean_ns = f->on_ns, .off_mean_ns = f->off_ns,
-		.start_ns = f->start_ns, .stop_ns = f->stop_ns,
+		.start_ns = f->start_ns, .stop_ns = f->stop_ns, .tcp = f->transport == SCN_TRANSPORT_TCP,
 		/* to a P2S client: its virtual IP while it is connected (none: the packet is lost) */
 		.dst_addr_fn = strncmp(f->to, "p2s:", 4) == 0 ? client_vip : NULL,
 		.dst_addr_ctx = strncmp(f->to, "p2s:", 4) == 0 ? p2s_first_client(r, f->to + 4) : NULL,

@@ -94,6 +94,7 @@ static const struct key_spec scenario_keys[] = {
 	{ 0 },
 };
 
+static const struct choice transports[] = { { "udp", SCN_TRANSPORT_UDP }, { "tcp", SCN_TRANSPORT_TCP }, { 0 } };
 static const struct choice sides[] = { { "device", SCN_SIDE_DEVICE }, { "gateway", SCN_SIDE_GATEWAY }, { 0 } };
 static const struct choice arrivals[] = { { "uniform", SCN_ARRIVAL_UNIFORM },
 					   { "even", SCN_ARRIVAL_EVEN },
@@ -188,7 +189,8 @@ static const struct key_spec flow_keys[] = {
 	KR("to", V_ENDPOINT, struct scn_flow, to),
 	KC("kind", struct scn_flow, kind, flow_kinds),
 	K("rate", V_RATE, struct scn_flow, rate_bps),
-	KU("packet_size", V_SIZE32, struct scn_flow, packet_bytes, 28, 65535),
+	KU("packet_size", V_SIZE32, struct scn_flow, packet_bytes, 52, 65535), /* IPv4 + UDP + 24-byte measurement header */
+	KC("transport", struct scn_flow, transport, transports),
 	K("start", V_DURATION, struct scn_flow, start_ns),
 	K("stop", V_DURATION, struct scn_flow, stop_ns),
 	K("on", V_DURATION, struct scn_flow, on_ns),

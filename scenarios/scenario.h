@@ -145,13 +145,16 @@ struct scn_p2s_group {
 
 enum scn_flow_kind { SCN_FLOW_CBR, SCN_FLOW_POISSON, SCN_FLOW_ONOFF, SCN_FLOW_BULK };
 
+enum scn_transport { SCN_TRANSPORT_UDP, SCN_TRANSPORT_TCP };
+
 struct scn_flow {
 	struct scn_loc loc;
 	char *name;
 	char *from, *to;          /* required: "site:NAME", "vnet", "p2s:GROUP" */
 	enum scn_flow_kind kind;  /* default cbr */
 	uint64_t rate_bps;        /* required except for bulk (which takes what it is given) */
-	uint32_t packet_bytes;    /* IP packet size; default 1400 */
+	uint32_t packet_bytes;    /* IP packet size; default 1400 (tcp: the largest segment) */
+	enum scn_transport transport; /* default udp */
 	sim_time start_ns, stop_ns; /* defaults 0 and the scenario's duration */
 	sim_time on_ns, off_ns;   /* onoff only, required there */
 };

@@ -470,6 +470,9 @@ static void check_flows(struct v *v)
 		check_endpoint(v, sec, "to", f->to);
 		if (f->from && f->to && strcmp(f->from, f->to) == 0)
 			err(v, sec, "to", "a flow needs two different ends, found '%s' twice", f->to);
+		if (f->transport == SCN_TRANSPORT_TCP && f->packet_bytes < 64)
+			err(v, sec, "packet_size", "a tcp flow needs at least 64 B (IPv4, TCP, measurement header), found %u B",
+			    f->packet_bytes);
 		if (s->duration_ns <= 0)
 			continue;
 		if (f->start_ns >= s->duration_ns) {
@@ -522,6 +525,9 @@ static void check_implemented(struct v *v)
 		const struct scn_site *site = s->sites->pdata[i];
 		g_autofree char *sec = g_strdup_printf("site.%s", site->name);
 		check_prefix_count(v, sec, "prefixes", site->prefixes, MIN(GW_MAX_PREFIXES, DEVICE_MAX_PREFIXES));
+		if (site->mss_clamp && site->mss_clamp < 88)
+			err(v, sec, "mss_clamp", "expected 0 (none) or at least 88 B (the smallest MSS a stack accepts), found %u B",
+			    site->mss_clamp);
 		if (site->pfs_group && policy_pfs_group(site->pfs_group) < 0)
 			err(v, sec, "pfs_group",
 			    "expected a PFS group this simulator implements, found '%s' (Azure accepts it; PFS1 is not simulated)",

@@ -1,10 +1,13 @@
 # tests/net.mk: network substrate suites: IPv4/UDP codec, routing, links, nodes, pcap, determinism.
-check_PROGRAMS += tests/test_ipv4 tests/test_route tests/test_link tests/test_net \
+check_PROGRAMS += tests/test_ipv4 tests/test_tcp tests/test_route tests/test_link tests/test_net \
 	tests/test_determinism
-TESTS += tests/test_ipv4 tests/test_route tests/test_link tests/test_net tests/test_determinism
+TESTS += tests/test_ipv4 tests/test_tcp tests/test_route tests/test_link tests/test_net tests/test_determinism
 tests_test_ipv4_SOURCES = tests/test_ipv4.c
 tests_test_ipv4_CFLAGS = $(TEST_CFLAGS)
 tests_test_ipv4_LDADD = $(SIM_LIBS) $(CUNIT_LIBS)
+tests_test_tcp_SOURCES = tests/test_tcp.c
+tests_test_tcp_CFLAGS = $(TEST_CFLAGS)
+tests_test_tcp_LDADD = $(SIM_LIBS) $(CUNIT_LIBS)
 tests_test_route_SOURCES = tests/test_route.c
 tests_test_route_CFLAGS = $(TEST_CFLAGS)
 tests_test_route_LDADD = $(SIM_LIBS) $(CUNIT_LIBS)

@@ -55,6 +55,15 @@ fi
 rc=$?
 [ $rc -eq 0 ] && pass "device-side policy change: fine until the reboot, then NO_PROPOSAL_CHOSEN" || { bad "device-side policy change: exit $rc"; cat "$out/pd.txt"; }
 
+# the MSS clamp is what saves the branch of mtu-black-hole.ini: without it, its flows vanish too
+"$VPNSIM" run "$SRC/scenarios/mtu-black-hole.ini" --out "$out/nc" --set 'site.branch.mss_clamp=0 B' >"$out/nc.txt" 2>&1
+rc=$?
+if [ $rc -eq 1 ] && grep -q 'FAIL branch_up_fine' "$out/nc.txt" && grep -q 'PASS hq_black_hole' "$out/nc.txt"; then
+	pass "mtu-black-hole without the clamp: the branch's segments vanish too (exit 1)"
+else
+	bad "mtu-black-hole without the clamp: exit $rc"
+fi
+
 # IKEv1 + certificate P2S capture: deterministic, clean and decrypted
 p2s="$SRC/tests/scenario-data/run-pcap-p2s.ini"
 "$VPNSIM" run "$p2s" --out "$out/p1" --pcap --quiet >/dev/null 2>&1 || bad "run-pcap-p2s: expectations (exit $?)"
@@ -80,6 +89,20 @@ if [ -n "${TSHARK:-}" ] && [ -x "$TSHARK" ]; then
 		pass "tshark: $v2 IKEv2 (certificates, CP) and $v1 IKEv1 encrypted messages, $esp ESP packets, all decrypted, nothing malformed"
 	else
 		bad "tshark: malformed=$malformed v2=$v2/$v2dec cfg=$cfg cert=$cert v1=$v1/$v1dec esp=$esp/$inner"
+	fi
+	# TCP through the tunnels (mtu-black-hole.ini): checksums right after the clamp, MSS 1350 seen
+	"$VPNSIM" run "$SRC/scenarios/mtu-black-hole.ini" --out "$out/mtu" --pcap --quiet >/dev/null 2>&1
+	cap="$out/mtu/capture.pcap"
+	keys="$out/mtu/wireshark"
+	t() { WIRESHARK_CONFIG_DIR="$keys" "$TSHARK" -o tcp.check_checksum:TRUE -r "$cap" "$@" 2>/dev/null; }
+	malformed=$(t -Y '_ws.malformed || _ws.expert.severity == error' | wc -l)
+	segs=$(t -Y 'tcp' | wc -l)
+	good=$(t -Y 'tcp.checksum.status == 1' | wc -l)
+	clamped=$(t -Y 'tcp.flags.syn == 1 && tcp.options.mss_val == 1350' | wc -l)
+	if [ "$malformed" -eq 0 ] && [ "$segs" -gt 1000 ] && [ "$good" -eq "$segs" ] && [ "$clamped" -ge 2 ]; then
+		pass "tshark: $segs TCP segments inside ESP, every checksum right, $clamped SYNs clamped to MSS 1350"
+	else
+		bad "tshark TCP: malformed=$malformed segments=$segs good=$good clamped=$clamped"
 	fi
 else
 	echo "SKIP tshark checks (no tshark)"

@@ -395,7 +395,7 @@ static const struct bad_case bad_cases[] = {
 	  "bad-percent.ini:18: error: [path.hq] loss: expected a percentage from 0% to 100%, like 0.5%, found '0.5' (the unit is missing)",
 	  NULL },
 	{ "bad-size-fraction.ini",
-	  "bad-size-fraction.ini:20: error: [flow.app] packet_size: expected a size from 28 B to 65535 B (B, KB, MB, GB), found '1400.5 B' (not a whole number of the base unit)",
+	  "bad-size-fraction.ini:20: error: [flow.app] packet_size: expected a size from 52 B to 65535 B (B, KB, MB, GB), found '1400.5 B' (not a whole number of the base unit)",
 	  NULL },
 	{ "bad-bool.ini", "bad-bool.ini:12: error: [site.hq] initiator: expected true or false, found 'maybe'", NULL },
 	{ "bad-prefix-host-bits.ini",
