@@ -343,3 +343,12 @@ bool viz_plot_states(const char *dir, const char *name, const char *title, const
 	};
 	return viz_plot_write(dir, name, &p, err);
 }
+
+char *viz_plot_name(const char *prefix, const char *name)
+{
+	char *out = g_strconcat(prefix, name, NULL);
+	for (char *c = out + strlen(prefix); *c; c++)
+		if (!g_ascii_isalnum(*c) && *c != '-' && *c != '_' && *c != '.')
+			*c = '_';
+	return out;
+}
