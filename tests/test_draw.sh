@@ -3,7 +3,8 @@
 # `dot -Tcanon` when installed, else its header checked); a bad extension exits 2 with a message;
 # --at before and after active-active-failover's crash of instance 0 (at 2 min) draws instance 0's
 # tunnel UP then DOWN, each UP tunnel labelled with a measured throughput; --at beyond the
-# duration, or malformed, exits 2.
+# duration, or malformed, exits 2; dual-redundancy's second device's tunnels are standby, and an
+# active-standby tunnel being negotiated after a takeover is connecting.
 set -u
 VPNSIM=${top_builddir:-.}/vpnsim
 SRC=${top_srcdir:-.}
@@ -49,6 +50,17 @@ grep -Eq '>UP [1-9][0-9.]* [kMG]?bit/s<' "$out/before.svg" &&
 grep -q 't = 110.000 s' "$out/before.svg" && pass "--at: the time in the picture" || bad "--at: no time label"
 "$VPNSIM" draw "$AA" --at "110 s" -o "$out/before2.svg" >/dev/null 2>&1 && cmp -s "$out/before.svg" "$out/before2.svg" &&
 	pass "--at: the same picture twice" || bad "--at: not deterministic"
+
+# standby and connecting, from the gateway's routes and the IKE SA state
+tstate() { sed -n "s/.*id=\"tunnel:$2\" class=\"edge tunnel \([a-z]*\)\".*/\1/p" "$1"; }
+"$VPNSIM" draw "$SRC/scenarios/dual-redundancy.ini" --at 60s -o "$out/dr.svg" >/dev/null 2>&1
+[ "$(tstate "$out/dr.svg" edge1:0)" = up ] && [ "$(tstate "$out/dr.svg" edge2:0)" = standby ] &&
+	[ "$(tstate "$out/dr.svg" edge2:1)" = standby ] &&
+	pass "dual redundancy at 60 s: edge1 carries, edge2's established tunnels standby" || bad "dual redundancy states"
+# active-standby-unplanned: after the takeover the device's IKE_SA_INIT reaches instance 1 at 190.03 s
+"$VPNSIM" draw "$SRC/scenarios/active-standby-unplanned.ini" --at 190.04s -o "$out/as.svg" >/dev/null 2>&1
+[ "$(tstate "$out/as.svg" hq:0)" = connecting ] && pass "active-standby at 190.04 s: connecting" ||
+	bad "active-standby at 190.04 s: $(tstate "$out/as.svg" hq:0)"
 
 # --at errors
 "$VPNSIM" draw "$AA" --at "11 min" -o "$out/late.svg" >/dev/null 2>"$out/late.err"
