@@ -72,4 +72,6 @@ rc=$?
 [ $rc -eq 2 ] && grep -q -- "--at 'soon'" "$out/bad.err" && pass "--at malformed: exit 2" || bad "--at malformed: exit $rc"
 "$VPNSIM" draw "$AA" --at >/dev/null 2>&1
 [ $? -eq 2 ] && pass "--at without a value: exit 2" || bad "--at without a value"
+"$VPNSIM" help | grep -q "^  draw FILE .*--at TIME" && pass "vpnsim help shows draw --at" || bad "help lacks draw --at"
+"$VPNSIM" draw --help | grep -q -- "--at TIME" && pass "draw --help" || bad "draw --help"
 exit $fail
