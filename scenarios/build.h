@@ -44,7 +44,8 @@ struct run {
 struct run_opts {
 	const char *pcap_path; /* capture of the internet side (NULL: none) */
 	bool progress;         /* a progress line on stderr */
-	sim_time until_ns;     /* run_execute stops here (0: at the scenario's duration) */
+	bool stop_early;       /* run_execute stops at until_ns (else at the scenario's duration) */
+	sim_time until_ns;
 };
 
 /* The models' configurations for a validated scenario, as a run builds them (vpnsim live uses
@@ -74,7 +75,7 @@ bool run_plot(const struct run *r, const char *dir, GError **err);
  * run_execute and report_evaluate call it, so the report sees them). */
 void run_export_counters(const struct run *r);
 
-/* Runs until o->until_ns, or the scenario's duration (o NULL or until_ns 0). */
+/* Runs until the scenario's duration, or o->until_ns (at most the duration) with o->stop_early. */
 void run_execute(struct run *r, const struct run_opts *o);
 
 void run_destroy(struct run *r);

@@ -235,6 +235,7 @@ void history_run(struct run *r, struct history *h, const struct run_opts *o)
 	note_busy(h);
 	sim_schedule_at(&r->w.sim, next_sample(h, 0), sample_event, h, 0);
 	struct run_opts until = o ? *o : (struct run_opts){ 0 };
+	until.stop_early = true;
 	until.until_ns = h->end_ns;
 	run_execute(r, &until);
 }

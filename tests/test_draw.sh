@@ -51,6 +51,9 @@ grep -q 't = 110.000 s' "$out/before.svg" && pass "--at: the time in the picture
 "$VPNSIM" draw "$AA" --at "110 s" -o "$out/before2.svg" >/dev/null 2>&1 && cmp -s "$out/before.svg" "$out/before2.svg" &&
 	pass "--at: the same picture twice" || bad "--at: not deterministic"
 
+"$VPNSIM" draw "$AA" --at 0s -o "$out/zero.svg" >/dev/null 2>&1 && grep -q 't = 0.000 s' "$out/zero.svg" &&
+	[ "$(state "$out/zero.svg" 0)" = down ] && pass "--at 0s: nothing has run, tunnels down" || bad "--at 0s"
+
 # standby and connecting, from the gateway's routes and the IKE SA state
 tstate() { sed -n "s/.*id=\"tunnel:$2\" class=\"edge tunnel \([a-z]*\)\".*/\1/p" "$1"; }
 "$VPNSIM" draw "$SRC/scenarios/dual-redundancy.ini" --at 60s -o "$out/dr.svg" >/dev/null 2>&1
