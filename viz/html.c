@@ -665,8 +665,8 @@ char *viz_html_report_text(JsonNode *report, const char *dir, GError **err)
 
 	g_string_append(o, "<h2 id=\"plots\">Plots</h2>\n");
 	figure(o, dir, "throughput.svg", "fig-throughput",
-	       "Received throughput per flow (a dash pattern per flow); faults dashed vertical lines, each flow's "
-	       "outage shaded and labelled.");
+	       "Received throughput per flow (a dash pattern per flow); faults dashed vertical lines, every "
+	       "outage of each flow (each delivery gap spanning a fault) shaded and labelled.");
 	if (alen(arr(root, "tunnels")) > 0)
 		figure(o, dir, "tunnel-throughput.svg", "fig-tunnel-throughput",
 		       "Throughput per tunnel (per connection in active-standby): inner bytes both ways, measured "
