@@ -23,6 +23,8 @@ static void lane_free(void *p)
 	struct lane *l = p;
 	g_free(l->label);
 	g_array_free(l->changes, TRUE);
+	if (l->bytes)
+		g_array_free(l->bytes, TRUE);
 	g_free(l);
 }
 
@@ -147,6 +149,7 @@ void history_init(struct history *h, const struct run *r, sim_time end_ns)
 	for (guint g = 0; g < s->p2s_groups->len; g++) {
 		struct lane *l = lane_new(g_strdup(((const struct scn_p2s_group *)s->p2s_groups->pdata[g])->name));
 		l->index = g;
+		l->bytes = g_array_new(FALSE, FALSE, sizeof(struct bytes_sample));
 		g_ptr_array_add(h->p2s, l);
 	}
 	/* about 600 bins over the run, a multiple of 100 ms */
@@ -190,6 +193,8 @@ static void history_sample(struct history *h, bool slow)
 		for (guint i = 0; i < h->p2s->len; i++) {
 			struct lane *l = h->p2s->pdata[i];
 			lane_note(l, now, (int)p2s_group_up(r->groups[l->index]));
+			struct bytes_sample b = { now, p2s_group_bytes(r->groups[l->index]) };
+			g_array_append_val(l->bytes, b);
 		}
 }
 
@@ -258,6 +263,24 @@ double history_tunnel_bps(const struct history *h, const struct lane *l, sim_tim
 	return bytes * 8.0 / sim_to_seconds((sim_time)(b1 - b0) * bin);
 }
 
+/* The last sample at or before t (NULL: none). */
+static const struct bytes_sample *sample_at(const GArray *a, sim_time t)
+{
+	const struct bytes_sample *found = NULL;
+	for (guint i = 0; i < a->len && g_array_index(a, struct bytes_sample, i).t <= t; i++)
+		found = &g_array_index(a, struct bytes_sample, i);
+	return found;
+}
+
+double history_p2s_bps(const struct lane *l, sim_time t)
+{
+	const struct bytes_sample *b1 = sample_at(l->bytes, t);
+	const struct bytes_sample *b0 = sample_at(l->bytes, t - HISTORY_RATE_WINDOW_NS);
+	if (!b1 || !b0 || b1->t <= b0->t)
+		return -1;
+	return (double)(b1->bytes - b0->bytes) * 8.0 / sim_to_seconds(b1->t - b0->t);
+}
+
 bool history_draw_at(const struct history *h, sim_time t, const char *label, const char *id, const char *path,
 		     const char *format, GError **err)
 {
@@ -278,7 +301,7 @@ bool history_draw_at(const struct history *h, sim_time t, const char *label, con
 	struct viz_p2s_run *p2s = g_new0(struct viz_p2s_run, h->p2s->len + 1);
 	for (guint i = 0; i < h->p2s->len; i++) {
 		const struct lane *l = h->p2s->pdata[i];
-		p2s[i] = (struct viz_p2s_run){ l->label, (unsigned)lane_at(l, t), -1 };
+		p2s[i] = (struct viz_p2s_run){ l->label, (unsigned)lane_at(l, t), history_p2s_bps(l, t) };
 	}
 	struct viz_path_run *paths = g_new0(struct viz_path_run, h->paths->len + 1);
 	for (guint i = 0; i < h->paths->len; i++) {

@@ -25,6 +25,13 @@ struct lane {
 	int k;           /* tunnel lanes: the instance, or -1 for either (active-standby) */
 	guint index;     /* path lanes: site index; P2S lanes: group index */
 	GArray *changes; /* struct change; [0] is the state before anything ran, at time 0 */
+	GArray *bytes;   /* P2S lanes: struct bytes_sample at every sample that read the group */
+};
+
+/* A cumulative byte count read at time t. */
+struct bytes_sample {
+	sim_time t;
+	uint64_t bytes;
 };
 
 struct history {
@@ -54,6 +61,11 @@ int lane_worst(const struct lane *l, sim_time from, sim_time to);
 /* A tunnel lane's measured throughput before t: inner bytes, both directions, of the gateway's
  * tunnel(s) over HISTORY_RATE_WINDOW_NS before t (whole bins), in bit/s; -1 before one bin. */
 double history_tunnel_bps(const struct history *h, const struct lane *l, sim_time t);
+
+/* A P2S lane's measured throughput before t: the inner bytes its clients' tunnels carried
+ * between the samples at or before t - HISTORY_RATE_WINDOW_NS and t, in bit/s; -1 without two
+ * such samples. */
+double history_p2s_bps(const struct lane *l, sim_time t);
 
 /* The topology with the states and throughputs at time t (t <= h->end_ns) at path; format as
  * viz_topology_render takes it (NULL: from path's extension). */

@@ -65,6 +65,13 @@ tstate() { sed -n "s/.*id=\"tunnel:$2\" class=\"edge tunnel \([a-z]*\)\".*/\1/p"
 [ "$(tstate "$out/as.svg" hq:0)" = connecting ] && pass "active-standby at 190.04 s: connecting" ||
 	bad "active-standby at 190.04 s: $(tstate "$out/as.svg" hq:0)"
 
+# P2S: clients connected and what their tunnels carried (user + to-user flows: 1 + 1 Mbit/s)
+"$VPNSIM" draw "$SRC/scenarios/s2s-p2s.ini" --at 120s -o "$out/sp.svg" >/dev/null 2>&1
+sed -n '/id="p2s:users"/,/<\/g>/p' "$out/sp.svg" >"$out/sp.edge"
+grep -q '>50/50 connected<' "$out/sp.edge" && grep -Eq '>UP (1\.9[0-9]*|2|2\.0[0-9]*) Mbit/s<' "$out/sp.edge" &&
+	pass "s2s-p2s at 120 s: 50/50 P2S clients, 2 Mbit/s through their tunnels" ||
+	{ bad "s2s-p2s P2S edge"; cat "$out/sp.edge"; }
+
 # --at errors
 "$VPNSIM" draw "$AA" --at "11 min" -o "$out/late.svg" >/dev/null 2>"$out/late.err"
 rc=$?
