@@ -520,6 +520,9 @@ struct gw_connection *gateway_add_connection(struct gateway *gw, const struct gw
 		cap_server_init(&t->core, &w->sim, &w->net.stats, core, r.bps, r.pps, gw->cfg.tunnel_queue_bytes,
 				ipsec_cap_done, &ins->in);
 		ipsec_tunnel_set_capacity(t->t, &t->core);
+		g_autofree char *series = g_strdup_printf("gateway/%s/%s/in%d/bytes", gw->name, c->name, i);
+		t->bytes = sim_stats_series(&w->net.stats, series, GW_BYTES_BIN_NS);
+		ipsec_tunnel_set_series(t->t, t->bytes);
 		t->c_ups = sim_stats_counterf(&w->net.stats, "gateway/%s/%s/in%d/up_events", gw->name, c->name, i);
 		t->c_downs = sim_stats_counterf(&w->net.stats, "gateway/%s/%s/in%d/down_events", gw->name, c->name, i);
 		t->up_times = g_array_new(FALSE, FALSE, sizeof(sim_time));
@@ -741,6 +744,21 @@ sim_time gateway_connection_restored_after(const struct gw_connection *c, sim_ti
 	if (lost_at)
 		*lost_at = lost;
 	return back;
+}
+
+enum gw_tunnel_activity gateway_tunnel_activity(const struct gw_tunnel *t)
+{
+	const struct gateway *gw = t->conn->gw;
+	const struct gw_instance *ins = &gw->inst[t->instance];
+	if (!t->up)
+		return ins->alive && ike_sa_find_connecting(ins->ike.ep, t->peer) ? GW_TUNNEL_CONNECTING : GW_TUNNEL_DOWN;
+	if (!gw->cfg.active_active && gw->active != t->instance)
+		return GW_TUNNEL_STANDBY;
+	const struct gw_connection_cfg *c = &t->conn->cfg;
+	if (c->n_remote == 0)
+		return GW_TUNNEL_CARRYING;
+	const struct sim_route *rt = sim_route_lookup(ins->node, c->remote[0].addr);
+	return rt && rt->iface == t->t->iface ? GW_TUNNEL_CARRYING : GW_TUNNEL_STANDBY;
 }
 
 unsigned gateway_tunnels_up(const struct gateway *gw)

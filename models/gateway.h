@@ -81,6 +81,19 @@ struct gw_connection_cfg {
 					 * azure-facts.md §4: "each main-mode rekey drops the tunnel") */
 };
 
+/* The bins of each tunnel's byte series (gateway/<gw>/<connection>/in<k>/bytes). */
+#define GW_BYTES_BIN_NS (100 * SIM_NS_PER_MS)
+
+/* What a tunnel is doing at this moment (for pictures and reports). */
+enum gw_tunnel_activity {
+	GW_TUNNEL_DOWN,       /* no CHILD SA, and no IKE SA with the peer being set up */
+	GW_TUNNEL_CONNECTING, /* no CHILD SA; an IKE SA with the peer is being set up */
+	GW_TUNNEL_STANDBY,    /* a CHILD SA is up but the site's traffic goes elsewhere: the instance
+			       * routes the site's first prefix into another connection's tunnel, or
+			       * (active-standby) the instance is not the active one */
+	GW_TUNNEL_CARRYING,   /* a CHILD SA is up and the instance routes the site's traffic into it */
+};
+
 struct gateway;
 struct gw_p2s; /* the P2S side, models/p2s.h */
 
@@ -97,6 +110,7 @@ struct gw_tunnel {
 	GArray *up_times;         /* sim_time of every down -> up transition */
 	GArray *down_times;       /* sim_time of every up -> down transition */
 	uint64_t *c_ups, *c_downs;
+	struct sim_series *bytes; /* inner bytes carried, both directions, GW_BYTES_BIN_NS bins */
 };
 
 struct gw_connection {
@@ -188,6 +202,8 @@ void gateway_set_psk(struct gateway *gw, struct gw_connection *c, const char *ps
  * no tunnel up on either instance (*lost_at, -1 if that never happened) and the first instant
  * after that when one was up again (returned; -1 if never, or if service was never lost). */
 sim_time gateway_connection_restored_after(const struct gw_connection *c, sim_time t, sim_time *lost_at);
+
+enum gw_tunnel_activity gateway_tunnel_activity(const struct gw_tunnel *t);
 
 /* Counts of instances and tunnels up, for reports. */
 unsigned gateway_tunnels_up(const struct gateway *gw);

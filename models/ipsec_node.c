@@ -79,6 +79,13 @@ void ipsec_tunnel_set_capacity(struct ipsec_tunnel *t, struct cap_server *cap)
 
 /* ---- output ---- */
 
+static void count_bytes(struct ipsec_tunnel *t, uint64_t *counter, uint32_t bytes)
+{
+	*counter += bytes;
+	if (t->bytes)
+		sim_series_add(t->bytes, sim_net_now(t->in->node->net), bytes);
+}
+
 static void encap_send(struct ipsec_tunnel *t, struct sim_pkt *pkt)
 {
 	struct sim_node *n = t->in->node;
@@ -88,6 +95,7 @@ static void encap_send(struct ipsec_tunnel *t, struct sim_pkt *pkt)
 		return;
 	}
 	struct esp_buf b = buf_of(pkt);
+	uint32_t inner = pkt->len;
 	enum esp_verdict v = esp_encap(t->out_sa, &b, sim_net_now(n->net));
 	if (v != ESP_OK) {
 		(*t->c_tx_drop[v])++;
@@ -96,6 +104,7 @@ static void encap_send(struct ipsec_tunnel *t, struct sim_pkt *pkt)
 	}
 	pkt_from_buf(pkt, &b);
 	(*t->c_tx_packets)++;
+	count_bytes(t, t->c_tx_bytes, inner);
 	sim_node_send_ip(n, pkt); /* the outer packet: routed like any other (drops counted there) */
 }
 
@@ -134,6 +143,7 @@ static void decap_deliver(struct ipsec_node *in, struct sim_pkt *pkt)
 	uint32_t spi = esp_sa_config(sa)->spi;
 	struct ipsec_in *e = g_hash_table_lookup(in->in_sas, GUINT_TO_POINTER(spi));
 	(*e->tunnel->c_rx_packets)++;
+	count_bytes(e->tunnel, e->tunnel->c_rx_bytes, pkt->len);
 	if (in->esp_rx)
 		in->esp_rx(in->ike_ctx, spi);
 	clamp(in, pkt);
@@ -268,10 +278,17 @@ struct ipsec_tunnel *ipsec_tunnel_new(struct ipsec_node *in, const char *name, u
 	t->c_tx_packets = sim_stats_counterf(st, "ipsec/%s/tunnel/%s/tx_packets", node, name);
 	t->c_tx_drop_no_sa = sim_stats_counterf(st, "ipsec/%s/tunnel/%s/tx_drop_no_sa", node, name);
 	t->c_rx_packets = sim_stats_counterf(st, "ipsec/%s/tunnel/%s/rx_packets", node, name);
+	t->c_tx_bytes = sim_stats_counterf(st, "ipsec/%s/tunnel/%s/tx_bytes", node, name);
+	t->c_rx_bytes = sim_stats_counterf(st, "ipsec/%s/tunnel/%s/rx_bytes", node, name);
 	for (int v = 1; v < ESP_VERDICT_COUNT; v++)
 		t->c_tx_drop[v] = sim_stats_counterf(st, "ipsec/%s/tunnel/%s/tx_drop_%s", node, name, esp_verdict_name(v));
 	g_ptr_array_add(in->tunnels, t);
 	return t;
+}
+
+void ipsec_tunnel_set_series(struct ipsec_tunnel *t, struct sim_series *series)
+{
+	t->bytes = series;
 }
 
 void ipsec_tunnel_set_out_sa(struct ipsec_tunnel *t, struct esp_sa *sa)

@@ -31,6 +31,9 @@ struct ipsec_tunnel {
 	struct sim_iface *iface;
 	struct esp_sa *out_sa;     /* owned; NULL: packets are dropped (no SA) */
 	uint64_t *c_tx_packets, *c_tx_drop_no_sa, *c_rx_packets;
+	/* Inner IPv4 bytes carried: encrypted and sent (tx), authenticated and delivered (rx). */
+	uint64_t *c_tx_bytes, *c_rx_bytes;
+	struct sim_series *bytes;  /* NULL, or both directions' inner bytes by time (not owned) */
 	uint64_t *c_tx_drop[ESP_VERDICT_COUNT];
 };
 
@@ -78,6 +81,10 @@ struct ipsec_tunnel *ipsec_tunnel_new(struct ipsec_node *in, const char *name, u
 void ipsec_node_set_capacity(struct ipsec_node *in, struct cap_server *cap);
 void ipsec_tunnel_set_capacity(struct ipsec_tunnel *t, struct cap_server *cap);
 void ipsec_cap_done(void *ctx, struct sim_pkt *pkt);
+
+/* Also adds every inner byte the tunnel carries, both directions, to series (a registry series
+ * the caller asked for; NULL: none), binned by the time it was sent or delivered. */
+void ipsec_tunnel_set_series(struct ipsec_tunnel *t, struct sim_series *series);
 
 /* Makes sa (outbound) the tunnel's SA, freeing the previous one. sa may be NULL. */
 void ipsec_tunnel_set_out_sa(struct ipsec_tunnel *t, struct esp_sa *sa);

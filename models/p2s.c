@@ -688,6 +688,16 @@ void p2s_group_free(struct p2s_group *g)
 	g_free(g);
 }
 
+uint64_t p2s_group_bytes(const struct p2s_group *g)
+{
+	uint64_t n = 0;
+	for (guint i = 0; i < g->clients->len; i++) {
+		const struct p2s_client *c = g->clients->pdata[i];
+		n += *c->t->c_tx_bytes + *c->t->c_rx_bytes;
+	}
+	return n;
+}
+
 unsigned p2s_group_up(const struct p2s_group *g)
 {
 	unsigned n = 0;

@@ -178,5 +178,8 @@ static inline struct p2s_client *p2s_group_client(const struct p2s_group *g, uns
 }
 /* Clients whose CHILD SA is up (each has its VIP). */
 unsigned p2s_group_up(const struct p2s_group *g);
+/* Inner bytes the group's clients' tunnels carried so far, both directions (their tx_bytes and
+ * rx_bytes counters summed). */
+uint64_t p2s_group_bytes(const struct p2s_group *g);
 
 #endif

@@ -689,7 +689,8 @@ void run_execute(struct run *r, const struct run_opts *o)
 	/* Always scheduled (one event per simulated second), shown only on a terminal: the
 	 * simulation does not depend on where its output goes. */
 	sim_schedule_in(&r->w.sim, SIM_NS_PER_S, progress_event, &p, 0);
-	sim_run_until(&r->w.sim, r->s->duration_ns);
+	sim_time end = o && o->stop_early ? MIN(o->until_ns, r->s->duration_ns) : r->s->duration_ns;
+	sim_run_until(&r->w.sim, end);
 	run_export_counters(r);
 	if (p.show && p.last)
 		fprintf(stderr, "\r%60s\r", "");

@@ -44,6 +44,8 @@ struct run {
 struct run_opts {
 	const char *pcap_path; /* capture of the internet side (NULL: none) */
 	bool progress;         /* a progress line on stderr */
+	bool stop_early;       /* run_execute stops at until_ns (else at the scenario's duration) */
+	sim_time until_ns;
 };
 
 /* The models' configurations for a validated scenario, as a run builds them (vpnsim live uses
@@ -64,19 +66,16 @@ bool run_build(struct run *r, const struct scenario *s, const struct run_opts *o
  * Without a capture there is nothing to write and it returns true. */
 bool run_write_keys(const struct run *r, const char *dir, GError **err);
 
-/* The topology diagram with the run's final state (instances up/down/standby, tunnels up or
- * down) at path (svg, png or dot by extension). In cmd_draw.c, which links viz/. */
-bool run_draw(const struct run *r, const char *path, GError **err);
-
 /* DIR/throughput.{dat,gp,svg,png}: each flow's received Mbit/s over time, faults marked,
- * outages shaded (gnuplot; without it the .dat and .gp are still written and err says so). */
+ * every outage (each delivery gap spanning a fault) shaded (gnuplot; without it the .dat and
+ * .gp are still written and err says so). */
 bool run_plot(const struct run *r, const char *dir, GError **err);
 
 /* The IKE engines keep their own counters: copies them into the run's registry (idempotent;
  * run_execute and report_evaluate call it, so the report sees them). */
 void run_export_counters(const struct run *r);
 
-/* Runs until the scenario's duration. */
+/* Runs until the scenario's duration, or o->until_ns (at most the duration) with o->stop_early. */
 void run_execute(struct run *r, const struct run_opts *o);
 
 void run_destroy(struct run *r);

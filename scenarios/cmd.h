@@ -66,8 +66,10 @@ struct live_cfg;
 bool vpnsim_live_node_cfg(const struct scenario *s, const char *node, struct live_cfg *cfg, GArray *peers,
 			  GError **err);
 
-/* `vpnsim draw FILE [-o OUT] [--set ...]`: the topology diagram (svg, png or dot by OUT's
- * extension). Returns 0, or 2 for a bad scenario or command line. */
+/* `vpnsim draw FILE [-o OUT] [--at TIME] [--seed N] [--set ...]`: the topology diagram (svg, png
+ * or dot by OUT's extension), as configured or, with --at, as a run saw it at TIME (the scenario
+ * run up to TIME). Returns 0, or 2 for a bad scenario, command line or TIME (malformed or beyond
+ * the duration), or a diagram that could not be written. */
 int vpnsim_cmd_draw(int argc, char **argv);
 
 struct scenario;

@@ -117,51 +117,103 @@ static bool load_report(struct input *in)
 	return true;
 }
 
-/* ---- the overlaid plot ---- */
+/* ---- the overlaid plots ---- */
 
-/* The sum of every flow column of dir/series.csv per bin (Mbit/s), as a series; NULL when the
- * file is missing or empty. */
-static struct sim_series *aggregate_series(const char *dir, const char *label)
+/* A run's series.csv: column names (without "_mbps") and each column as a series of Mbit/s. */
+struct csv_series {
+	GPtrArray *names; /* char * */
+	GPtrArray *cols;  /* struct sim_series * */
+	sim_time bin_ns;
+};
+
+static void series_free(void *p)
 {
+	struct sim_series *se = p;
+	g_free(se->name);
+	g_array_free(se->bins, TRUE);
+	g_free(se);
+}
+
+static void csv_series_clear(struct csv_series *c)
+{
+	if (c->names)
+		g_ptr_array_free(c->names, TRUE);
+	if (c->cols)
+		g_ptr_array_free(c->cols, TRUE);
+	memset(c, 0, sizeof *c);
+}
+
+/* Reads dir/series.csv; false when it is missing or has no row. The bin width is the step of
+ * the time column (100 ms when there is one row). */
+static bool csv_series_read(const char *dir, struct csv_series *c)
+{
+	memset(c, 0, sizeof *c);
 	g_autofree char *path = g_build_filename(dir, "series.csv", NULL);
 	g_autofree char *text = NULL;
 	if (!g_file_get_contents(path, &text, NULL, NULL))
-		return NULL;
+		return false;
 	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
-	struct sim_series *se = g_new0(struct sim_series, 1);
-	se->name = g_strdup(label);
-	se->bin_ns = SIM_NS_PER_S / 10;
-	se->bins = g_array_new(FALSE, TRUE, sizeof(double));
+	if (!lines[0] || !lines[1] || !*lines[1])
+		return false;
+	g_auto(GStrv) head = g_strsplit(lines[0], ",", -1);
+	c->names = g_ptr_array_new_with_free_func(g_free);
+	c->cols = g_ptr_array_new_with_free_func(series_free);
+	c->bin_ns = SIM_NS_PER_S / 10;
+	for (guint k = 1; head[k]; k++) {
+		const char *h = head[k];
+		size_t len = g_str_has_suffix(h, "_mbps") ? strlen(h) - 5 : strlen(h);
+		g_ptr_array_add(c->names, g_strndup(h, len));
+		struct sim_series *se = g_new0(struct sim_series, 1);
+		se->name = g_strndup(h, len);
+		se->bins = g_array_new(FALSE, TRUE, sizeof(double));
+		g_ptr_array_add(c->cols, se);
+	}
 	double t0 = NAN;
-	for (guint i = 1; lines[0] && lines[i]; i++) {
+	for (guint i = 1; lines[i]; i++) {
 		if (!*lines[i])
 			continue;
 		g_auto(GStrv) f = g_strsplit(lines[i], ",", -1);
-		double t = g_ascii_strtod(f[0], NULL), sum = 0;
-		for (guint k = 1; f[k]; k++)
-			sum += g_ascii_strtod(f[k], NULL);
+		double t = g_ascii_strtod(f[0], NULL);
 		if (i == 1)
 			t0 = t;
 		else if (i == 2 && t > t0)
-			se->bin_ns = (sim_time)llround((t - t0) * 1e9);
-		g_array_append_val(se->bins, sum);
+			c->bin_ns = (sim_time)llround((t - t0) * 1e9);
+		for (guint k = 0; k < c->cols->len; k++) {
+			double v = f[0] && k + 1 < g_strv_length(f) ? g_ascii_strtod(f[k + 1], NULL) : 0;
+			g_array_append_val(((struct sim_series *)c->cols->pdata[k])->bins, v);
+		}
 	}
-	if (se->bins->len == 0) {
-		g_free(se->name);
-		g_array_free(se->bins, TRUE);
-		g_free(se);
-		return NULL;
+	for (guint k = 0; k < c->cols->len; k++)
+		((struct sim_series *)c->cols->pdata[k])->bin_ns = c->bin_ns;
+	return true;
+}
+
+/* The sum of the flow columns (not the "tunnel:" ones) per bin, as a new series labelled label. */
+static struct sim_series *csv_flows_sum(const struct csv_series *c, const char *label)
+{
+	struct sim_series *se = g_new0(struct sim_series, 1);
+	se->name = g_strdup(label);
+	se->bin_ns = c->bin_ns;
+	se->bins = g_array_new(FALSE, TRUE, sizeof(double));
+	for (guint k = 0; k < c->cols->len; k++) {
+		if (g_str_has_prefix(c->names->pdata[k], "tunnel:"))
+			continue;
+		const struct sim_series *col = c->cols->pdata[k];
+		if (se->bins->len < col->bins->len)
+			g_array_set_size(se->bins, col->bins->len);
+		for (guint b = 0; b < col->bins->len; b++)
+			g_array_index(se->bins, double, b) += g_array_index(col->bins, double, b);
 	}
 	return se;
 }
 
-static void series_free(struct sim_series *se)
+/* The column called name (NULL: none). */
+static const struct sim_series *csv_column(const struct csv_series *c, const char *name)
 {
-	if (!se)
-		return;
-	g_free(se->name);
-	g_array_free(se->bins, TRUE);
-	g_free(se);
+	for (guint k = 0; c->names && k < c->names->len; k++)
+		if (strcmp(c->names->pdata[k], name) == 0)
+			return c->cols->pdata[k];
+	return NULL;
 }
 
 static JsonArray *member_array(JsonObject *o, const char *name)
@@ -178,74 +230,128 @@ static double member_num(JsonObject *o, const char *name)
 	return json_object_get_double_member(o, name);
 }
 
-/* DIR/compare-throughput.*: each run's aggregate throughput, its longest outage shaded, every
- * fault marked (once per name and time). A note on stderr when it cannot be drawn. */
-static void plot_overlay(struct input *in, size_t n, const char *dir)
+/* Every fault of every run, once per name and time, into marks (labels kept in texts). */
+static void add_fault_marks(JsonObject *root, GArray *marks, GPtrArray *texts)
+{
+	JsonArray *fa = member_array(root, "faults");
+	for (guint i = 0; fa && i < json_array_get_length(fa); i++) {
+		JsonObject *f = json_array_get_object_element(fa, i);
+		sim_time at = (sim_time)llround(member_num(f, "at_s") * 1e9);
+		const char *name = json_object_get_string_member_with_default(f, "name", "");
+		bool seen = false;
+		for (guint k = 0; k < marks->len && !seen; k++) {
+			const struct viz_mark *m = &g_array_index(marks, struct viz_mark, k);
+			seen = m->at_ns == at && strcmp(m->label, name) == 0;
+		}
+		if (!seen) {
+			char *label = g_strdup(name);
+			g_ptr_array_add(texts, label);
+			struct viz_mark m = { at, label };
+			g_array_append_val(marks, m);
+		}
+	}
+}
+
+/* The outage of a flow in report.json's flows (flow NULL: the longest of any flow) as a window
+ * labelled label; false when there is none. */
+static bool flow_outage(JsonObject *root, const char *flow, const char *label, struct viz_window *w)
+{
+	JsonArray *fl = member_array(root, "flows");
+	double best = 0, from = 0, to = 0;
+	for (guint i = 0; fl && i < json_array_get_length(fl); i++) {
+		JsonObject *f = json_array_get_object_element(fl, i);
+		if (flow && strcmp(json_object_get_string_member_with_default(f, "name", ""), flow) != 0)
+			continue;
+		double len = member_num(f, "outage_s");
+		if (len > best && !isnan(member_num(f, "outage_from_s"))) {
+			best = len;
+			from = member_num(f, "outage_from_s");
+			to = member_num(f, "outage_to_s");
+		}
+	}
+	*w = (struct viz_window){ (sim_time)llround(from * 1e9), (sim_time)llround(to * 1e9), label };
+	return best > 0;
+}
+
+/* One overlaid plot: each run's series (NULL: that run has none), each run's outage of flow
+ * (NULL: its longest) shaded. Runs whose bin width differs from the first one's are left out
+ * with a warning. */
+static void plot_runs(struct input *in, size_t n, const struct sim_series *const *se, const char *flow,
+		      const char *dir, const char *name, const char *title)
 {
 	struct viz_series *series = g_new0(struct viz_series, n);
-	struct sim_series **keep = g_new0(struct sim_series *, n);
 	GArray *marks = g_array_new(FALSE, TRUE, sizeof(struct viz_mark));
 	GArray *shaded = g_array_new(FALSE, TRUE, sizeof(struct viz_window));
 	GPtrArray *texts = g_ptr_array_new_with_free_func(g_free);
 	size_t ns = 0;
 	for (size_t r = 0; r < n; r++) {
-		keep[r] = aggregate_series(in[r].dir, in[r].label);
-		if (!keep[r] || (ns && keep[r]->bin_ns != series[0].s->bin_ns))
+		if (!se[r])
 			continue;
-		series[ns++] = (struct viz_series){ in[r].label, keep[r], 1.0 };
+		if (ns && se[r]->bin_ns != series[0].s->bin_ns) {
+			fprintf(stderr, "vpnsim compare: %s: %s left out: its series.csv has %g s bins, %s's %g s\n", name,
+				in[r].label, sim_to_seconds(se[r]->bin_ns), series[0].label,
+				sim_to_seconds(series[0].s->bin_ns));
+			continue;
+		}
+		series[ns++] = (struct viz_series){ in[r].label, se[r], 1.0 };
 		JsonObject *root = json_node_get_object(json_parser_get_root(in[r].parser));
-		JsonArray *fl = member_array(root, "flows");
-		double best = 0, from = 0, to = 0;
-		for (guint i = 0; fl && i < json_array_get_length(fl); i++) {
-			JsonObject *f = json_array_get_object_element(fl, i);
-			double len = member_num(f, "outage_s");
-			if (len > best && !isnan(member_num(f, "outage_from_s"))) {
-				best = len;
-				from = member_num(f, "outage_from_s");
-				to = member_num(f, "outage_to_s");
-			}
-		}
-		if (best > 0) {
-			struct viz_window w = { (sim_time)llround(from * 1e9), (sim_time)llround(to * 1e9), in[r].label };
+		struct viz_window w;
+		if (flow_outage(root, flow, in[r].label, &w))
 			g_array_append_val(shaded, w);
-		}
-		JsonArray *fa = member_array(root, "faults");
-		for (guint i = 0; fa && i < json_array_get_length(fa); i++) {
-			JsonObject *f = json_array_get_object_element(fa, i);
-			sim_time at = (sim_time)llround(member_num(f, "at_s") * 1e9);
-			const char *name = json_object_get_string_member_with_default(f, "name", "");
-			bool seen = false;
-			for (guint k = 0; k < marks->len && !seen; k++) {
-				const struct viz_mark *m = &g_array_index(marks, struct viz_mark, k);
-				seen = m->at_ns == at && strcmp(m->label, name) == 0;
-			}
-			if (!seen) {
-				char *label = g_strdup(name);
-				g_ptr_array_add(texts, label);
-				struct viz_mark m = { at, label };
-				g_array_append_val(marks, m);
-			}
-		}
+		add_fault_marks(root, marks, texts);
 	}
-	if (ns > 0) {
-		GError *err = NULL;
-		if (!viz_plot_throughput(dir, "compare-throughput",
-					 "received throughput, all flows of each run (each run's longest outage shaded)", series,
-					 ns, (const struct viz_mark *)marks->data, marks->len,
-					 (const struct viz_window *)shaded->data, shaded->len, &err)) {
-			fprintf(stderr, "vpnsim compare: no plot: %s\n", err->message);
-			g_error_free(err);
-		}
-	} else {
-		fprintf(stderr, "vpnsim compare: no plot: no run has a series.csv with flows\n");
+	GError *err = NULL;
+	if (ns > 0 && !viz_plot_throughput(dir, name, title, series, ns, (const struct viz_mark *)marks->data, marks->len,
+					   (const struct viz_window *)shaded->data, shaded->len, &err)) {
+		fprintf(stderr, "vpnsim compare: no plot %s: %s\n", name, err->message);
+		g_error_free(err);
 	}
-	for (size_t r = 0; r < n; r++)
-		series_free(keep[r]);
-	g_free(keep);
 	g_free(series);
 	g_array_free(marks, TRUE);
 	g_array_free(shaded, TRUE);
 	g_ptr_array_free(texts, TRUE);
+}
+
+/* DIR/compare-throughput.* (each run's flows summed, its longest outage shaded) and
+ * DIR/compare-flow-NAME.* per flow name (each run's flow of that name, its outage shaded);
+ * every fault marked once per name and time. Notes on stderr for what cannot be drawn. */
+static void plot_overlay(struct input *in, size_t n, const char *dir)
+{
+	struct csv_series *csv = g_new0(struct csv_series, n);
+	const struct sim_series **se = g_new0(const struct sim_series *, n);
+	GPtrArray *sums = g_ptr_array_new_with_free_func(series_free);
+	GPtrArray *flows = g_ptr_array_new(); /* names of flows, in order of first appearance */
+	for (size_t r = 0; r < n; r++) {
+		if (!csv_series_read(in[r].dir, &csv[r]))
+			continue;
+		struct sim_series *sum = csv_flows_sum(&csv[r], in[r].label);
+		g_ptr_array_add(sums, sum);
+		se[r] = sum->bins->len ? sum : NULL;
+		for (guint k = 0; k < csv[r].names->len; k++) {
+			const char *f = csv[r].names->pdata[k];
+			if (!g_str_has_prefix(f, "tunnel:") && !g_ptr_array_find_with_equal_func(flows, f, g_str_equal, NULL))
+				g_ptr_array_add(flows, (char *)f);
+		}
+	}
+	if (flows->len == 0)
+		fprintf(stderr, "vpnsim compare: no plot: no run has a series.csv with flows\n");
+	else
+		plot_runs(in, n, se, NULL, dir, "compare-throughput",
+			  "received throughput, all flows of each run (each run's longest outage shaded)");
+	for (guint i = 0; i < flows->len; i++) {
+		const char *f = flows->pdata[i];
+		for (size_t r = 0; r < n; r++)
+			se[r] = csv_column(&csv[r], f);
+		g_autofree char *name = viz_plot_name("compare-flow-", f);
+		g_autofree char *title = g_strdup_printf("received throughput of flow %s in each run (its outage shaded)", f);
+		plot_runs(in, n, se, f, dir, name, title);
+	}
+	g_ptr_array_free(flows, TRUE);
+	g_ptr_array_free(sums, TRUE);
+	for (size_t r = 0; r < n; r++)
+		csv_series_clear(&csv[r]);
+	g_free(csv);
+	g_free(se);
 }
 
 /* ---- the table as CSV ---- */

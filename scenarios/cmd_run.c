@@ -4,6 +4,7 @@
  * each fault, the tunnel-state and utilisation plots, DIR/timeline.csv and DIR/report.html. */
 #include "scenarios/cmd.h"
 
+#include "scenarios/history.h"
 #include "scenarios/parse.h"
 #include "scenarios/report.h"
 #include "scenarios/validate.h"
@@ -28,243 +29,6 @@ static const char usage[] =
 	"  --pcap       also write DIR/capture.pcap (the sites' internet paths) and DIR/wireshark/,\n"
 	"               the key tables with which tshark decrypts every IKE and ESP packet\n"
 	"  --quiet      print only the verdict line\n";
-
-/* ---- the run's history ---- */
-
-/* A sampling event every STEP_NS (and at every fault's time) reads the states: tunnels change at
- * the exact time the gateway records (last_change), instances and paths at the sample that saw
- * them change (a fault's own changes are exact, a takeover is placed within 10 ms). */
-#define STEP_NS (10 * SIM_NS_PER_S / 1000)
-
-struct change {
-	sim_time t;
-	int state; /* enum viz_tunnel_state, enum viz_instance_state, 1/0 for a path, a count for P2S */
-};
-
-/* One thing whose state is followed. */
-struct lane {
-	char *label;
-	guint conn;     /* tunnel lanes: index in gw->conns */
-	int k;          /* tunnel lanes: the instance, or -1 for either (active-standby) */
-	guint index;    /* path lanes: site index; P2S lanes: group index */
-	GArray *changes; /* struct change; [0] is the state before anything ran, at time 0 */
-};
-
-struct history {
-	const struct run *r;
-	GPtrArray *tunnels;  /* struct lane * */
-	struct lane inst[2];
-	GPtrArray *paths;    /* struct lane *, one per site path */
-	GPtrArray *p2s;      /* struct lane *, connected clients per group */
-	sim_time bin_ns;     /* plot bins: utilisation and tunnel states */
-	GArray *busy[2];     /* uint64_t busy_ns of each instance at every bin boundary */
-};
-
-static struct lane *lane_new(char *label)
-{
-	struct lane *l = g_new0(struct lane, 1);
-	l->label = label;
-	l->changes = g_array_new(FALSE, FALSE, sizeof(struct change));
-	return l;
-}
-
-static void lane_free(void *p)
-{
-	struct lane *l = p;
-	g_free(l->label);
-	g_array_free(l->changes, TRUE);
-	g_free(l);
-}
-
-static int lane_last(const struct lane *l)
-{
-	return g_array_index(l->changes, struct change, l->changes->len - 1).state;
-}
-
-static void lane_note(struct lane *l, sim_time t, int state)
-{
-	if (l->changes->len > 0 && lane_last(l) == state)
-		return;
-	if (l->changes->len > 0) /* never before the previous change */
-		t = MAX(t, g_array_index(l->changes, struct change, l->changes->len - 1).t);
-	struct change c = { t, state };
-	g_array_append_val(l->changes, c);
-}
-
-/* The state at time t (changes at t included). */
-static int lane_at(const struct lane *l, sim_time t)
-{
-	int s = g_array_index(l->changes, struct change, 0).state;
-	for (guint i = 1; i < l->changes->len; i++) {
-		const struct change *c = &g_array_index(l->changes, struct change, i);
-		if (c->t > t)
-			break;
-		s = c->state;
-	}
-	return s;
-}
-
-/* The worst state over [from, to): DOWN when it was down at any moment of it. */
-static int lane_worst(const struct lane *l, sim_time from, sim_time to)
-{
-	int s = lane_at(l, from);
-	for (guint i = 1; i < l->changes->len && s != VIZ_TUNNEL_DOWN; i++) {
-		const struct change *c = &g_array_index(l->changes, struct change, i);
-		if (c->t > from && c->t < to && c->state == VIZ_TUNNEL_DOWN)
-			s = VIZ_TUNNEL_DOWN;
-	}
-	return s;
-}
-
-static int tunnel_state(const struct gateway *gw, const struct lane *l, sim_time *changed)
-{
-	const struct gw_connection *c = gw->conns->pdata[l->conn];
-	if (l->k >= 0) {
-		*changed = c->tun[l->k].last_change;
-		return c->tun[l->k].up ? VIZ_TUNNEL_UP : VIZ_TUNNEL_DOWN;
-	}
-	bool up = c->tun[0].up || c->tun[1].up;
-	*changed = MAX(c->tun[0].last_change, c->tun[1].last_change);
-	return up ? VIZ_TUNNEL_UP : VIZ_TUNNEL_DOWN;
-}
-
-static int instance_state(const struct gateway *gw, int i)
-{
-	if (!gw->inst[i].alive)
-		return VIZ_INSTANCE_DOWN;
-	return gw->cfg.active_active || gw->active == i ? VIZ_INSTANCE_ACTIVE : VIZ_INSTANCE_STANDBY;
-}
-
-static void history_init(struct history *h, const struct run *r)
-{
-	const struct gateway *gw = r->gw;
-	const struct scenario *s = r->s;
-	memset(h, 0, sizeof *h);
-	h->r = r;
-	h->tunnels = g_ptr_array_new_with_free_func(lane_free);
-	for (guint c = 0; c < gw->conns->len; c++) {
-		const struct gw_connection *conn = gw->conns->pdata[c];
-		const struct scn_connection *sc = scenario_connection(s, conn->name);
-		unsigned n = sc ? viz_connection_tunnels(s, sc) : 1;
-		if (!gw->cfg.active_active || n == 0)
-			n = 1;
-		for (unsigned k = 0; k < n; k++) {
-			struct lane *l = lane_new(gw->cfg.active_active ? g_strdup_printf("%s:%u", conn->name, k)
-									 : g_strdup(conn->name));
-			l->conn = c;
-			l->k = gw->cfg.active_active ? (int)k : -1;
-			g_ptr_array_add(h->tunnels, l);
-		}
-	}
-	for (int i = 0; i < 2; i++) {
-		h->inst[i].label = g_strdup_printf("%d", i);
-		h->inst[i].changes = g_array_new(FALSE, FALSE, sizeof(struct change));
-		h->busy[i] = g_array_new(FALSE, FALSE, sizeof(uint64_t));
-	}
-	h->paths = g_ptr_array_new_with_free_func(lane_free);
-	for (guint p = 0; p < s->paths->len; p++) {
-		const struct scn_path *sp = s->paths->pdata[p];
-		for (guint i = 0; i < s->sites->len; i++) {
-			const struct scn_site *site = s->sites->pdata[i];
-			if (g_str_has_prefix(sp->from, "site:") && strcmp(sp->from + 5, site->name) == 0) {
-				struct lane *l = lane_new(g_strdup(sp->name));
-				l->index = i;
-				g_ptr_array_add(h->paths, l);
-			}
-		}
-	}
-	h->p2s = g_ptr_array_new_with_free_func(lane_free);
-	for (guint g = 0; g < s->p2s_groups->len; g++) {
-		struct lane *l = lane_new(g_strdup(((const struct scn_p2s_group *)s->p2s_groups->pdata[g])->name));
-		l->index = g;
-		g_ptr_array_add(h->p2s, l);
-	}
-	/* about 600 bins over the run, a multiple of 100 ms */
-	sim_time tenth = SIM_NS_PER_S / 10;
-	h->bin_ns = MAX(tenth, (s->duration_ns / 600 + tenth - 1) / tenth * tenth);
-}
-
-static void history_destroy(struct history *h)
-{
-	g_ptr_array_free(h->tunnels, TRUE);
-	g_ptr_array_free(h->paths, TRUE);
-	g_ptr_array_free(h->p2s, TRUE);
-	for (int i = 0; i < 2; i++) {
-		g_free(h->inst[i].label);
-		g_array_free(h->inst[i].changes, TRUE);
-		g_array_free(h->busy[i], TRUE);
-	}
-}
-
-/* Reads the states at the current time; P2S groups (a walk over every client) only when
- * slow is set. */
-static void history_sample(struct history *h, bool slow)
-{
-	const struct run *r = h->r;
-	sim_time now = sim_now(&r->w.sim);
-	for (guint i = 0; i < h->tunnels->len; i++) {
-		struct lane *l = h->tunnels->pdata[i];
-		sim_time changed = now;
-		int st = tunnel_state(r->gw, l, &changed);
-		lane_note(l, changed <= now ? changed : now, st);
-	}
-	for (int i = 0; i < 2; i++)
-		lane_note(&h->inst[i], now, instance_state(r->gw, i));
-	for (guint i = 0; i < h->paths->len; i++) {
-		struct lane *l = h->paths->pdata[i];
-		lane_note(l, now, sim_link_is_up(r->site_paths[l->index]) ? 1 : 0);
-	}
-	if (slow)
-		for (guint i = 0; i < h->p2s->len; i++) {
-			struct lane *l = h->p2s->pdata[i];
-			lane_note(l, now, (int)p2s_group_up(r->groups[l->index]));
-		}
-}
-
-static void note_busy(struct history *h)
-{
-	for (int i = 0; i < 2; i++) {
-		uint64_t b = *h->r->gw->inst[i].cap.c_busy_ns;
-		g_array_append_val(h->busy[i], b);
-	}
-}
-
-/* The next instant to sample after now: the next step, or a fault's time when that comes first. */
-static sim_time next_sample(const struct history *h, sim_time now)
-{
-	const struct scenario *s = h->r->s;
-	sim_time next = (now / STEP_NS + 1) * STEP_NS;
-	for (guint i = 0; i < s->faults->len; i++) {
-		sim_time at = ((const struct scn_fault *)s->faults->pdata[i])->at_ns;
-		if (at > now && at < next)
-			next = at;
-	}
-	return MIN(next, s->duration_ns);
-}
-
-static void sample_event(struct sim *sim, void *ctx, uint64_t arg)
-{
-	(void)arg;
-	struct history *h = ctx;
-	sim_time now = sim_now(sim), end = h->r->s->duration_ns;
-	bool bin_end = now % h->bin_ns == 0 || now == end;
-	history_sample(h, bin_end || now % STEP_NS != 0);
-	if (bin_end && now > 0)
-		note_busy(h);
-	if (now < end)
-		sim_schedule_at(sim, next_sample(h, now), sample_event, h, 0);
-}
-
-/* Runs r with a sampling event every STEP_NS and at every fault's time (scheduled after the
- * scenario's own events, so it sees the state once those of its instant have run). The sampler
- * only reads state: the run is the same as without it, with one event more per step. */
-static void run_with_history(struct run *r, struct history *h, const struct run_opts *o)
-{
-	history_sample(h, true);
-	note_busy(h);
-	sim_schedule_at(&r->w.sim, next_sample(h, 0), sample_event, h, 0);
-	run_execute(r, o);
-}
 
 /* ---- what the history draws ---- */
 
@@ -319,6 +83,47 @@ static bool plot_tunnels(const struct history *h, const char *dir, GError **err)
 	g_autofree char *title = g_strdup_printf("%s: tunnel states (a lane per tunnel; faults dashed)", s->name);
 	bool ok = viz_plot_states(dir, "tunnels", title, lanes, n, marks, s->faults->len, NULL, 0, err);
 	g_free(lanes);
+	g_free(marks);
+	return ok;
+}
+
+/* A tunnel lane's inner bytes per GW_BYTES_BIN_NS bin over the run (both instances' tunnels
+ * summed for an active-standby lane), as a new series. */
+static struct sim_series *lane_bytes(const struct history *h, const struct lane *l)
+{
+	const struct gw_connection *c = h->r->gw->conns->pdata[l->conn];
+	struct sim_series *se = series_new(l->label, GW_BYTES_BIN_NS);
+	size_t bins = (size_t)((h->end_ns + GW_BYTES_BIN_NS - 1) / GW_BYTES_BIN_NS);
+	for (size_t b = 0; b < bins; b++) {
+		double v = 0;
+		for (int k = 0; k < 2; k++)
+			if (l->k < 0 || l->k == k)
+				v += sim_series_bin(c->tun[k].bytes, b);
+		g_array_append_val(se->bins, v);
+	}
+	return se;
+}
+
+/* DIR/tunnel-throughput.*: each tunnel's measured throughput (inner bytes, both directions). */
+static bool plot_tunnel_throughput(const struct history *h, const char *dir, GError **err)
+{
+	const struct scenario *s = h->r->s;
+	guint n = h->tunnels->len;
+	if (n == 0)
+		return true;
+	g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func(series_free);
+	struct viz_series *series = g_new0(struct viz_series, n);
+	for (guint i = 0; i < n; i++) {
+		const struct lane *l = h->tunnels->pdata[i];
+		struct sim_series *se = lane_bytes(h, l);
+		g_ptr_array_add(keep, se);
+		series[i] = (struct viz_series){ l->label, se, viz_scale_mbps(se) };
+	}
+	struct viz_mark *marks = g_new0(struct viz_mark, s->faults->len + 1);
+	fill_marks(s, marks);
+	g_autofree char *title = g_strdup_printf("%s: throughput per tunnel (inner bytes, both directions)", s->name);
+	bool ok = viz_plot_throughput(dir, "tunnel-throughput", title, series, n, marks, s->faults->len, NULL, 0, err);
+	g_free(series);
 	g_free(marks);
 	return ok;
 }
@@ -399,46 +204,6 @@ static bool plot_p2s(const struct history *h, const char *dir, GError **err)
 	return ok;
 }
 
-/* The topology with the states at time t. */
-static bool draw_at(const struct history *h, sim_time t, const char *label, const char *id, const char *path,
-		    GError **err)
-{
-	const struct run *r = h->r;
-	struct viz_overlay ov;
-	memset(&ov, 0, sizeof ov);
-	ov.time_label = label;
-	ov.svg_id = id;
-	for (int i = 0; i < 2; i++)
-		ov.instance[i] = lane_at(&h->inst[i], t);
-	struct viz_tunnel_run *tun = g_new0(struct viz_tunnel_run, h->tunnels->len + 1);
-	for (guint i = 0; i < h->tunnels->len; i++) {
-		const struct lane *l = h->tunnels->pdata[i];
-		const struct gw_connection *c = r->gw->conns->pdata[l->conn];
-		tun[i] = (struct viz_tunnel_run){ c->name, l->k < 0 ? 0 : (unsigned)l->k, lane_at(l, t), -1 };
-	}
-	struct viz_p2s_run *p2s = g_new0(struct viz_p2s_run, h->p2s->len + 1);
-	for (guint i = 0; i < h->p2s->len; i++) {
-		const struct lane *l = h->p2s->pdata[i];
-		p2s[i] = (struct viz_p2s_run){ l->label, (unsigned)lane_at(l, t), -1 };
-	}
-	struct viz_path_run *paths = g_new0(struct viz_path_run, h->paths->len + 1);
-	for (guint i = 0; i < h->paths->len; i++) {
-		const struct lane *l = h->paths->pdata[i];
-		paths[i] = (struct viz_path_run){ l->label, lane_at(l, t) == 0 };
-	}
-	ov.tunnels = tun;
-	ov.n_tunnels = h->tunnels->len;
-	ov.p2s = p2s;
-	ov.n_p2s = h->p2s->len;
-	ov.paths = paths;
-	ov.n_paths = h->paths->len;
-	bool ok = viz_topology_render(r->s, &ov, path, "svg", err);
-	g_free(tun);
-	g_free(p2s);
-	g_free(paths);
-	return ok;
-}
-
 /* When the world has settled after fault i: the latest of each connection's re-establishment,
  * the end of an outage that began with the fault, and the fault's own end, plus 1 s; before the
  * next fault and the end of the run. With none of those: just before the next fault (or the
@@ -505,7 +270,17 @@ static void add_row(GArray *rows, sim_time t, int order, char *text)
 
 static const char *tunnel_word(int st)
 {
-	return st == VIZ_TUNNEL_UP ? "up" : st == VIZ_TUNNEL_DOWN ? "down" : "unknown";
+	switch (st) {
+	case VIZ_TUNNEL_UP:
+		return "up";
+	case VIZ_TUNNEL_STANDBY:
+		return "standby";
+	case VIZ_TUNNEL_CONNECTING:
+		return "connecting";
+	case VIZ_TUNNEL_DOWN:
+		return "down";
+	}
+	return "unknown";
 }
 
 static const char *instance_word(int st)
@@ -579,14 +354,16 @@ static bool write_history(const struct history *h, const char *dir, GError **err
 		g_autofree char *aid = g_strdup_printf("f%u-after", i);
 		g_autofree char *bp = g_strdup_printf("%s/topology-%u-before.svg", dir, i);
 		g_autofree char *ap = g_strdup_printf("%s/topology-%u-after.svg", dir, i);
-		ok = draw_at(h, f->at_ns - 1, bl, bid, bp, err) && draw_at(h, after[i], al, aid, ap, err);
+		ok = history_draw_at(h, f->at_ns - 1, bl, bid, bp, "svg", err) &&
+		     history_draw_at(h, after[i], al, aid, ap, "svg", err);
 	}
 	ok = ok && write_timeline(h, after, dir, err);
 	g_free(after);
 	if (!ok)
 		return false;
 	GError *perr = NULL;
-	if (!plot_tunnels(h, dir, &perr) || !plot_utilisation(h, dir, &perr) || !plot_p2s(h, dir, &perr)) {
+	if (!plot_tunnels(h, dir, &perr) || !plot_tunnel_throughput(h, dir, &perr) || !plot_utilisation(h, dir, &perr) ||
+	    !plot_p2s(h, dir, &perr)) {
 		fprintf(stderr, "vpnsim run: no plot: %s\n", perr->message);
 		g_error_free(perr);
 	}
@@ -697,7 +474,9 @@ static bool write_outputs(struct run *r, const struct verdict *v, const struct h
 {
 	g_autofree char *keys = g_build_filename(dir, "wireshark", NULL);
 	g_autofree char *svg = g_build_filename(dir, "topology.svg", NULL);
-	if (!report_write(r, v, dir, err) || !run_write_keys(r, keys, err) || !run_draw(r, svg, err))
+	g_autofree char *label = g_strdup_printf("at the end, t = %.0f s", sim_to_seconds(h->end_ns));
+	if (!report_write(r, v, dir, err) || !run_write_keys(r, keys, err) ||
+	    !history_draw_at(h, h->end_ns, label, NULL, svg, "svg", err))
 		return false;
 	GError *perr = NULL;
 	if (!run_plot(r, dir, &perr)) { /* a missing gnuplot costs the picture, not the run */
@@ -738,8 +517,8 @@ int vpnsim_run_scenario(const struct vpnsim_run_args *a, char **dir_out)
 	}
 	vpnsim_print_diags(&d); /* the builder's warnings */
 	struct history h;
-	history_init(&h, &r);
-	run_with_history(&r, &h, &ro);
+	history_init(&h, &r, s->duration_ns);
+	history_run(&r, &h, &ro);
 	struct verdict *v = g_new0(struct verdict, s->expects->len + 1);
 	unsigned failed = report_evaluate(&r, v);
 	GError *err = NULL;

@@ -10,6 +10,7 @@ noinst_LIBRARIES += scenarios/librun.a
 scenarios_librun_a_SOURCES = \
 	scenarios/build.h scenarios/build.c \
 	scenarios/report.h scenarios/report.c \
+	scenarios/history.h scenarios/history.c \
 	scenarios/cmd_run.c scenarios/cmd_draw.c scenarios/cmd_compare.c
 scenarios_librun_a_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(JSONGLIB_CFLAGS) $(CRYPTO_CFLAGS) $(GRAPHVIZ_CFLAGS)
 RUN_LIBS = scenarios/librun.a $(VIZ_LIBS) $(SCENARIO_LIBS) $(JSONGLIB_LIBS)

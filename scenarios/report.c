@@ -191,6 +191,13 @@ static void json_flows(JsonBuilder *b, const struct run *r)
 	json_builder_end_array(b);
 }
 
+/* The tunnel's mean throughput over the run: inner bytes both ways, bit/s. */
+static double tunnel_bps(const struct run *r, const struct gw_tunnel *t)
+{
+	double s = sim_to_seconds(sim_now(&r->w.sim));
+	return s > 0 ? (double)(*t->t->c_tx_bytes + *t->t->c_rx_bytes) * 8.0 / s : NAN;
+}
+
 static void json_tunnels(JsonBuilder *b, const struct run *r)
 {
 	json_builder_set_member_name(b, "tunnels");
@@ -208,6 +215,9 @@ static void json_tunnels(JsonBuilder *b, const struct run *r)
 			json_builder_add_boolean_value(b, t->up);
 			member_int(b, "up_events", (gint64)*t->c_ups);
 			member_int(b, "down_events", (gint64)*t->c_downs);
+			member_int(b, "tx_bytes", (gint64)*t->t->c_tx_bytes);
+			member_int(b, "rx_bytes", (gint64)*t->t->c_rx_bytes);
+			member_double(b, "throughput_bps", tunnel_bps(r, t));
 			json_builder_end_object(b);
 		}
 	}
@@ -351,25 +361,69 @@ static char *report_json(const struct run *r, const struct verdict *v)
 	return text;
 }
 
-/* One row per bin: time, then each flow's received Mbit/s. */
+/* The columns of series.csv after the flows': one per tunnel in active-active
+ * ("tunnel:CONN:K"), one per connection in active-standby ("tunnel:CONN", both instances'
+ * tunnels summed: the tunnel moves with the active instance). */
+struct tunnel_col {
+	const struct gw_connection *c;
+	int k; /* -1: both instances */
+};
+
+static GArray *tunnel_cols(const struct run *r)
+{
+	GArray *cols = g_array_new(FALSE, FALSE, sizeof(struct tunnel_col));
+	for (guint i = 0; i < r->gw->conns->len; i++) {
+		const struct gw_connection *c = r->gw->conns->pdata[i];
+		for (int k = 0; k < (r->gw->cfg.active_active ? 2 : 1); k++) {
+			struct tunnel_col col = { c, r->gw->cfg.active_active ? k : -1 };
+			g_array_append_val(cols, col);
+		}
+	}
+	return cols;
+}
+
+static double tunnel_col_bytes(const struct tunnel_col *col, size_t bin)
+{
+	double v = 0;
+	for (int k = 0; k < 2; k++)
+		if (col->k < 0 || col->k == k)
+			v += sim_series_bin(col->c->tun[k].bytes, bin);
+	return v;
+}
+
+/* One row per bin: time, then each flow's received Mbit/s, then each tunnel's (or, in
+ * active-standby, each connection's) Mbit/s of inner bytes both ways. */
 static char *series_csv(const struct run *r)
 {
 	GString *out = g_string_new("time_s");
 	size_t bins = 0;
-	sim_time bin_ns = sim_ms(100);
+	sim_time bin_ns = GW_BYTES_BIN_NS;
 	for (guint i = 0; i < r->s->flows->len; i++) {
 		const struct traffic_flow *f = r->flows[i];
 		g_string_append_printf(out, ",%s_mbps", f->name);
 		bins = MAX(bins, sim_series_len(f->rx_bytes_series));
 		bin_ns = f->rx_bytes_series->bin_ns;
 	}
+	g_autoptr(GArray) cols = tunnel_cols(r);
+	bool same_bins = bin_ns == GW_BYTES_BIN_NS; /* flows' bins are 100 ms unless a model changes it */
+	for (guint i = 0; same_bins && i < cols->len; i++) {
+		const struct tunnel_col *col = &g_array_index(cols, struct tunnel_col, i);
+		if (col->k < 0)
+			g_string_append_printf(out, ",tunnel:%s_mbps", col->c->name);
+		else
+			g_string_append_printf(out, ",tunnel:%s:%d_mbps", col->c->name, col->k);
+		for (int k = 0; k < 2; k++)
+			bins = MAX(bins, sim_series_len(col->c->tun[k].bytes));
+	}
 	g_string_append_c(out, '\n');
+	double to_mbps = 8.0 / (bin_ns / 1e9) / 1e6;
 	for (size_t k = 0; k < bins; k++) {
 		g_string_append_printf(out, "%.3f", (double)(k * (size_t)bin_ns) / 1e9);
-		for (guint i = 0; i < r->s->flows->len; i++) {
-			const struct sim_series *s = r->flows[i]->rx_bytes_series;
-			g_string_append_printf(out, ",%.6f", sim_series_bin(s, k) * 8.0 / (s->bin_ns / 1e9) / 1e6);
-		}
+		for (guint i = 0; i < r->s->flows->len; i++)
+			g_string_append_printf(out, ",%.6f", sim_series_bin(r->flows[i]->rx_bytes_series, k) * to_mbps);
+		for (guint i = 0; same_bins && i < cols->len; i++)
+			g_string_append_printf(out, ",%.6f",
+					       tunnel_col_bytes(&g_array_index(cols, struct tunnel_col, i), k) * to_mbps);
 		g_string_append_c(out, '\n');
 	}
 	return g_string_free(out, FALSE);

@@ -23,7 +23,7 @@ head -n 20 "$out/c.txt" | grep -q '| active-standby-unplanned *| active-active-f
 	pass "heading names both runs" || bad "no heading with both names"
 grep -q '^  fault crash$' "$out/c.txt" && grep -Eq '^\*?  +outage +\| [0-9.]+ s \((app|reply)\) +\| 18\.018 s \(voice\)' "$out/c.txt" &&
 	pass "outage per fault, side by side" || bad "no outage row for fault crash"
-grep -Eq '^\*?  +verdict +\| PASS \(0 of [0-9]+ failed\) +\| PASS \(0 of 3 failed\)' "$out/c.txt" &&
+grep -Eq '^\*?  +verdict +\| PASS \(0 of [0-9]+ failed\) +\| PASS \(0 of 5 failed\)' "$out/c.txt" &&
 	pass "verdict row" || bad "verdict row"
 grep -q '^  flow voice$' "$out/c.txt" && grep -q '^  flow app$' "$out/c.txt" && pass "a section per flow" || bad "flow sections"
 grep -Eq 'tunnels used.*\| 2 +\| 2$' "$out/c.txt" && grep -Eq 'tunnels up at the end +\| 1 +\| 2$' "$out/c.txt" && pass "tunnels used 2 and 2, up at the end 1 and 2" || bad "tunnels used row"
@@ -38,6 +38,23 @@ if [ -s "$h" ] && ! grep -qi '<script' "$h" && ! grep -Eiq "(src|href)=[\"']?(ht
    grep -q 'href="active-active-failover/report.html"' "$h"; then
 	pass "report.html: self-contained, overlaid plot and both topologies, links to each run"
 else bad "compare report.html"; fi
+
+# per-connection throughput: rows in the table, series.csv columns, report.json figures, plots
+grep -q '^  connection branch$' "$out/c.txt" &&
+	grep -Eq '^\*?  +throughput, tunnel to instance 0 +\| - +\| [1-9][0-9.]* Mbit/s$' "$out/c.txt" &&
+	pass "per-connection throughput rows" || bad "no per-connection throughput rows"
+head -n 1 "$out/c/active-active-failover/series.csv" | grep -q ',tunnel:branch:0_mbps,tunnel:branch:1_mbps$' &&
+	head -n 1 "$out/c/active-standby-unplanned/series.csv" | grep -q ',tunnel:hq_mbps$' &&
+	pass "series.csv: a column per tunnel (active-active) or connection (active-standby)" || bad "series.csv tunnel columns"
+# the tunnels' inner bytes (both ways) come to the flows' received bytes plus what was lost inside
+tb=$(sed -n '/"tunnels"/,/"flows"/s/.*"throughput_bps" : \([0-9.e+]*\).*/\1/p' "$out/c/active-active-failover/report.json" |
+	awk '{s += $1} END {print s}')
+awk -v t="$tb" 'BEGIN {exit !(t > 15e6 && t < 30e6)}' && pass "report.json: tunnels carry $tb bit/s" ||
+	bad "report.json tunnel throughput_bps: $tb"
+for f in compare-flow-voice.svg compare-flow-app.dat active-active-failover/tunnel-throughput.gp; do
+	[ -s "$out/c/$f" ] || bad "$out/c/$f missing"
+done
+grep -q 'id="fig-compare-flow-voice' "$h" && pass "report.html: a plot per flow" || bad "report.html: no per-flow plot"
 
 # the same table from the runs' directories (and a report.json)
 "$VPNSIM" compare "$out/c/active-standby-unplanned" "$out/c/active-active-failover/report.json" --out "$out/d" >"$out/d.txt" 2>"$out/d.err"

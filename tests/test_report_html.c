@@ -30,7 +30,8 @@ static const char report_a[] =
 	"\"drops_queue\":1}],"
 	"\"faults\":[{\"name\":\"crash\",\"kind\":\"instance-crash\",\"at_s\":120.0,\"reestablished_s\":{\"branch\":240.5}}],"
 	"\"p2s_groups\":[],\"tunnels\":[{\"connection\":\"branch\",\"instance\":0,\"up_at_end\":false,\"up_events\":1,"
-	"\"down_events\":1},{\"connection\":\"branch\",\"instance\":1,\"up_at_end\":true,\"up_events\":1,\"down_events\":0}],"
+	"\"down_events\":1,\"throughput_bps\":1250000.0},{\"connection\":\"branch\",\"instance\":1,\"up_at_end\":true,"
+	"\"up_events\":1,\"down_events\":0,\"throughput_bps\":750000.0}],"
 	"\"flows\":[{\"name\":\"voice\",\"from\":\"site:branch\",\"to\":\"vnet\",\"kind\":\"cbr\",\"tx_packets\":1000,"
 	"\"rx_packets\":990,\"loss\":0.01,\"throughput_bps\":2000000.0,\"outage_s\":8.326,\"outage_from_s\":120.0,"
 	"\"outage_to_s\":128.326,\"delay_ms\":{\"p50\":9.3,\"p99\":9.4,\"max\":9.5}}],"
@@ -90,6 +91,8 @@ static void test_report_page(void)
 	CU_ASSERT_PTR_NULL(strstr(html, "https://"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(html, "badge pass\">PASS"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(html, "8.326 s"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<th>throughput (mean, both ways)</th>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(html, "<td class=\"num\">1.250 Mbit/s</td></tr>"));
 	/* the verdicts come before the topology, the timeline before the plots */
 	CU_ASSERT(strstr(html, "id=\"verdicts\"") < strstr(html, "id=\"topology\""));
 	CU_ASSERT(strstr(html, "id=\"timeline\"") < strstr(html, "id=\"plots\""));
@@ -165,6 +168,13 @@ static void test_compare_table(void)
 	CU_ASSERT_STRING_EQUAL(r->cells[1], "50.000 %");
 	r = row(t, "traffic", "fairness (Jain)");
 	CU_ASSERT(!r->differs);
+	r = row(t, "connection branch", "throughput, its tunnels (both ways)");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_STRING_EQUAL(r->cells[0], "2.000 Mbit/s");
+	CU_ASSERT_STRING_EQUAL(r->cells[1], "-");
+	r = row(t, "connection branch", "throughput, tunnel to instance 1");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	CU_ASSERT_STRING_EQUAL(r->cells[0], "0.750 Mbit/s");
 	r = row(t, "tunnels", "tunnels used (came up at least once)");
 	CU_ASSERT_STRING_EQUAL(r->cells[0], "2");
 	CU_ASSERT_STRING_EQUAL(r->cells[1], "0");

@@ -8,6 +8,10 @@ tests_test_viz_CPPFLAGS = $(AM_CPPFLAGS) -DSCENARIO_EXAMPLES_DIR='"$(abs_top_src
 tests_test_viz_CFLAGS = $(TEST_CFLAGS) $(GRAPHVIZ_CFLAGS)
 tests_test_viz_LDADD = $(VIZ_LIBS) $(SCENARIO_LIBS) $(CUNIT_LIBS)
 
+# test_draw.sh: `vpnsim draw` (formats, bad extension, --at before and after a fault).
+TESTS += tests/test_draw.sh
+EXTRA_DIST += tests/test_draw.sh
+
 # Graphviz 2.42 leaks inside dot's layout of clusters: check-valgrind (Makefile.am) passes
 # tests/graphviz.supp to valgrind.
 EXTRA_DIST += tests/graphviz.supp

@@ -2,6 +2,8 @@
  * and timeline.csv beside it (viz/html.h). */
 #include "viz/html.h"
 
+#include "viz/plot.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -459,7 +461,8 @@ static void tunnels_table(GString *o, JsonObject *root)
 {
 	JsonArray *t = arr(root, "tunnels");
 	g_string_append(o, "<h3>Tunnels (per connection and gateway instance)</h3>\n<table>\n<tr><th>connection</th>"
-			   "<th>instance</th><th>at the end</th><th>came up</th><th>went down</th></tr>\n");
+			   "<th>instance</th><th>at the end</th><th>came up</th><th>went down</th>"
+			   "<th>throughput (mean, both ways)</th></tr>\n");
 	for (guint i = 0; i < alen(t); i++) {
 		JsonObject *x = aobj(t, i);
 		g_string_append(o, "<tr>");
@@ -469,6 +472,8 @@ static void tunnels_table(GString *o, JsonObject *root)
 				       flag(x, "up_at_end") ? "up" : "DOWN");
 		cell_take(o, fmt_num("%.0f", num(x, "up_events")), true);
 		cell_take(o, fmt_num("%.0f", num(x, "down_events")), true);
+		double bps = num(x, "throughput_bps");
+		cell_take(o, isnan(bps) ? g_strdup("-") : fmt_mbps(bps), true);
 		g_string_append(o, "</tr>\n");
 	}
 	g_string_append(o, "</table>\n");
@@ -660,8 +665,12 @@ char *viz_html_report_text(JsonNode *report, const char *dir, GError **err)
 
 	g_string_append(o, "<h2 id=\"plots\">Plots</h2>\n");
 	figure(o, dir, "throughput.svg", "fig-throughput",
-	       "Received throughput per flow (a dash pattern per flow); faults dashed vertical lines, each flow's "
-	       "outage shaded and labelled.");
+	       "Received throughput per flow (a dash pattern per flow); faults dashed vertical lines, every "
+	       "outage of each flow (each delivery gap spanning a fault) shaded and labelled.");
+	if (alen(arr(root, "tunnels")) > 0)
+		figure(o, dir, "tunnel-throughput.svg", "fig-tunnel-throughput",
+		       "Throughput per tunnel (per connection in active-standby): inner bytes both ways, measured "
+		       "where the gateway encrypts and decrypts; faults dashed vertical lines.");
 	figure(o, dir, "utilisation.svg", "fig-utilisation",
 	       "Processor utilisation of each gateway instance (busy time per bin).");
 
@@ -823,6 +832,45 @@ static void rows_traffic(struct viz_table *t, const struct viz_compare_run *runs
 	}
 }
 
+/* Mean throughput (inner bytes both ways) of connection `name`'s tunnels in report root, all of
+ * them (instance -1) or the one to an instance; NAN when there is none or no figure. */
+static double connection_bps(JsonObject *root, const char *name, int instance)
+{
+	JsonArray *tu = arr(root, "tunnels");
+	double bps = NAN;
+	for (guint i = 0; i < alen(tu); i++) {
+		JsonObject *x = aobj(tu, i);
+		if (strcmp(str(x, "connection"), name) != 0 || (instance >= 0 && num(x, "instance") != instance))
+			continue;
+		bps = (isnan(bps) ? 0 : bps) + num(x, "throughput_bps");
+	}
+	return bps;
+}
+
+static char *fmt_mbps_or_dash(double bps)
+{
+	return isnan(bps) ? g_strdup("-") : fmt_mbps(bps);
+}
+
+/* Per connection (by name): its tunnels' mean throughput in all and per gateway instance. */
+static void rows_connections(struct viz_table *t, const struct viz_compare_run *runs)
+{
+	g_autoptr(GPtrArray) names = union_names(runs, t->n_runs, "tunnels", "connection");
+	for (guint i = 0; i < names->len; i++) {
+		const char *name = names->pdata[i];
+		g_autofree char *sec = g_strdup_printf("connection %s", name);
+		struct viz_table_row *all = row_add(t, sec, "throughput, its tunnels (both ways)");
+		struct viz_table_row *in[2] = { row_add(t, sec, "throughput, tunnel to instance 0"),
+						row_add(t, sec, "throughput, tunnel to instance 1") };
+		for (size_t r = 0; r < t->n_runs; r++) {
+			JsonObject *root = obj_of(runs[r].report);
+			all->cells[r] = fmt_mbps_or_dash(connection_bps(root, name, -1));
+			for (int k = 0; k < 2; k++)
+				in[k]->cells[r] = fmt_mbps_or_dash(connection_bps(root, name, k));
+		}
+	}
+}
+
 static void rows_gateway(struct viz_table *t, const struct viz_compare_run *runs)
 {
 	struct viz_table_row *used = row_add(t, "tunnels", "tunnels used (came up at least once)");
@@ -871,6 +919,7 @@ struct viz_table *viz_compare_table(const struct viz_compare_run *runs, size_t n
 	rows_general(t, runs);
 	rows_faults(t, runs);
 	rows_traffic(t, runs);
+	rows_connections(t, runs);
 	rows_gateway(t, runs);
 	rows_expectations(t, runs);
 	for (guint i = 0; i < t->rows->len; i++) {
@@ -1010,6 +1059,16 @@ bool viz_html_compare(const struct viz_compare_run *runs, size_t n, const struct
 	figure(o, dir, "compare-throughput.svg", "fig-compare-throughput",
 	       "Received throughput of all flows together, one line (and dash pattern) per run; each run's longest "
 	       "outage shaded and labelled with the run's name; faults dashed vertical lines.");
+	g_autoptr(GPtrArray) flows = union_names(runs, n, "flows", "name");
+	for (guint i = 0; i < flows->len; i++) {
+		g_autofree char *name = viz_plot_name("compare-flow-", flows->pdata[i]);
+		g_autofree char *file = g_strdup_printf("%s.svg", name);
+		g_autofree char *prefix = g_strdup_printf("fig-%s", name);
+		g_autofree char *cap = g_strdup_printf("Received throughput of flow %s in each run; that flow's outage in "
+						       "each run shaded; faults dashed vertical lines.",
+						       (const char *)flows->pdata[i]);
+		figure(o, dir, file, prefix, cap);
+	}
 	g_string_append(o, "<h2 id=\"topologies\">Topologies at the end of each run</h2>\n");
 	for (size_t r = 0; r < n; r++) {
 		g_autofree char *prefix = g_strdup_printf("fig-run%zu-topology", r);

@@ -80,7 +80,9 @@ static bool check_args(const char *name, const struct viz_plot *p, GError **err)
 	return true;
 }
 
-/* How many rows: up to end_ns, or the longest series. */
+/* How many rows: up to end_ns, or the longest series, or (nothing measured at all, e.g. every
+ * flow lost in a black hole) up to the last mark or shaded window, so the x axis is never
+ * empty (gnuplot refuses an empty range). */
 static size_t n_rows(const struct viz_plot *p)
 {
 	sim_time bin = p->series[0].s->bin_ns;
@@ -89,7 +91,12 @@ static size_t n_rows(const struct viz_plot *p)
 	size_t n = 0;
 	for (size_t i = 0; i < p->n_series; i++)
 		n = MAX(n, sim_series_len(p->series[i].s));
-	return n;
+	sim_time last = 0;
+	for (size_t i = 0; i < p->n_marks; i++)
+		last = MAX(last, p->marks[i].at_ns);
+	for (size_t i = 0; i < p->n_shaded; i++)
+		last = MAX(last, p->shaded[i].to_ns);
+	return MAX(n, MAX((size_t)((last + bin - 1) / bin), (size_t)1));
 }
 
 static char *dat_text(const char *name, const struct viz_plot *p)
@@ -342,4 +349,13 @@ bool viz_plot_states(const char *dir, const char *name, const char *title, const
 		.height_px = (unsigned)CLAMP(150 + 36 * n, 260, 1200),
 	};
 	return viz_plot_write(dir, name, &p, err);
+}
+
+char *viz_plot_name(const char *prefix, const char *name)
+{
+	char *out = g_strconcat(prefix, name, NULL);
+	for (char *c = out + strlen(prefix); *c; c++)
+		if (!g_ascii_isalnum(*c) && *c != '-' && *c != '_' && *c != '.')
+			*c = '_';
+	return out;
 }

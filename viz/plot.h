@@ -66,6 +66,10 @@ struct viz_plot {
 /* The scale that turns bytes per bin into Mbit/s: 8 / bin_s / 1e6. */
 double viz_scale_mbps(const struct sim_series *s);
 
+/* prefix followed by name with every character a plot name does not allow replaced by '_'
+ * (g_free): the plot name for a flow or a tunnel. */
+char *viz_plot_name(const char *prefix, const char *name);
+
 /* Writes DIR/NAME.dat and DIR/NAME.gp (creating DIR when needed) and, unless p->no_render,
  * runs gnuplot in DIR to draw NAME.svg and NAME.png. NAME is a plain file name (letters,
  * digits, '-', '_', '.'). Returns false with err set (VIZ_PLOT_ERROR) on failure; with

@@ -870,22 +870,28 @@ char *viz_topology_svg(const struct scenario *s, const struct viz_overlay *ov, G
 	return doc;
 }
 
+const char *viz_topology_format_of(const char *file, GError **err)
+{
+	const char *dot = strrchr(file, '.');
+	const char *slash = strrchr(file, '/');
+	if (dot && (!slash || dot > slash)) {
+		static const char *const ext[][2] = { { "svg", "svg" }, { "png", "png" }, { "dot", "dot" },
+						      { "gv", "dot" },   { "xdot", "xdot" } };
+		for (size_t i = 0; i < G_N_ELEMENTS(ext); i++)
+			if (g_ascii_strcasecmp(dot + 1, ext[i][0]) == 0)
+				return ext[i][1];
+	}
+	g_set_error(err, VIZ_TOPOLOGY_ERROR, VIZ_TOPOLOGY_ERROR_FORMAT,
+		    "%s: cannot tell the format from the extension (expected .svg, .png or .dot)", file);
+	return NULL;
+}
+
 bool viz_topology_render(const struct scenario *s, const struct viz_overlay *ov, const char *out_path,
 			 const char *format, GError **err)
 {
 	g_return_val_if_fail(s != NULL && out_path != NULL, false);
-	g_autofree char *guessed = NULL;
-	if (!format) {
-		const char *dot = strrchr(out_path, '.');
-		const char *slash = strrchr(out_path, '/');
-		if (!dot || (slash && dot < slash)) {
-			g_set_error(err, VIZ_TOPOLOGY_ERROR, VIZ_TOPOLOGY_ERROR_FORMAT,
-				    "%s: no extension to take the format from (.svg, .png or .dot)", out_path);
-			return false;
-		}
-		guessed = g_ascii_strdown(dot + 1, -1);
-		format = strcmp(guessed, "gv") == 0 ? "dot" : guessed;
-	}
+	if (!format && !(format = viz_topology_format_of(out_path, err)))
+		return false;
 	size_t len = 0;
 	g_autofree char *data = viz_topology_data(s, ov, format, &len, err);
 	if (!data)

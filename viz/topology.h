@@ -97,6 +97,10 @@ unsigned viz_connection_tunnels(const struct scenario *s, const struct scn_conne
 bool viz_topology_render(const struct scenario *s, const struct viz_overlay *ov, const char *out_path,
 			 const char *format, GError **err);
 
+/* The format viz_topology_render takes from path's extension (case-insensitive: .svg, .png,
+ * .dot or .gv, .xdot), or NULL with err set (VIZ_TOPOLOGY_ERROR_FORMAT). */
+const char *viz_topology_format_of(const char *path, GError **err);
+
 /* The same in memory: *len_out receives the length (the buffer is also NUL-terminated).
  * Free with g_free. NULL with err set on failure. */
 char *viz_topology_data(const struct scenario *s, const struct viz_overlay *ov, const char *format,

@@ -337,6 +337,9 @@ bool ike_sa_exists(const struct ike_endpoint *ep, uint64_t sa_id);
 enum ike_sa_state ike_sa_state(const struct ike_endpoint *ep, uint64_t sa_id);
 /* The id of the first established SA with peer `peer` (0: none). */
 uint64_t ike_sa_find_established(const struct ike_endpoint *ep, int peer);
+/* The id of the first SA with peer `peer` still being set up (INIT_SENT, AUTH_SENT or HALF_OPEN;
+ * 0: none). */
+uint64_t ike_sa_find_connecting(const struct ike_endpoint *ep, int peer);
 /* SPIs (host order of the 8 wire bytes), role, NAT-T state. */
 bool ike_sa_spis(const struct ike_endpoint *ep, uint64_t sa_id, uint64_t *spi_i, uint64_t *spi_r);
 bool ike_sa_is_initiator(const struct ike_endpoint *ep, uint64_t sa_id);

@@ -952,7 +952,18 @@ enum ike_sa_state ike_sa_state(const struct ike_endpoint *ep, uint64_t sa_id)
 	return sa ? sa->state : IKE_SA_DEAD;
 }
 
-uint64_t ike_sa_find_established(const struct ike_endpoint *ep, int peer)
+static bool state_connecting(enum ike_sa_state st)
+{
+	return st == IKE_SA_INIT_SENT || st == IKE_SA_AUTH_SENT || st == IKE_SA_HALF_OPEN;
+}
+
+static bool state_established(enum ike_sa_state st)
+{
+	return st == IKE_SA_ESTABLISHED;
+}
+
+/* The lowest id of the SAs with peer `peer` whose state passes want (0: none). */
+static uint64_t find_sa(const struct ike_endpoint *ep, int peer, bool (*want)(enum ike_sa_state))
 {
 	uint64_t best = 0;
 	GHashTableIter it;
@@ -960,10 +971,20 @@ uint64_t ike_sa_find_established(const struct ike_endpoint *ep, int peer)
 	g_hash_table_iter_init(&it, ep->by_id);
 	while (g_hash_table_iter_next(&it, &k, &v)) {
 		const struct ike_sa *sa = v;
-		if (sa->peer == peer && sa->state == IKE_SA_ESTABLISHED && (best == 0 || sa->id < best))
+		if (sa->peer == peer && want(sa->state) && (best == 0 || sa->id < best))
 			best = sa->id;
 	}
 	return best;
+}
+
+uint64_t ike_sa_find_established(const struct ike_endpoint *ep, int peer)
+{
+	return find_sa(ep, peer, state_established);
+}
+
+uint64_t ike_sa_find_connecting(const struct ike_endpoint *ep, int peer)
+{
+	return find_sa(ep, peer, state_connecting);
 }
 
 bool ike_sa_spis(const struct ike_endpoint *ep, uint64_t sa_id, uint64_t *spi_i, uint64_t *spi_r)
