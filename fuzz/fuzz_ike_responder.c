@@ -735,7 +735,8 @@ static GByteArray *sealed_dpd(uint32_t id)
 /* Seeds that reach an established SA with raw datagrams and fragments:
  * seed-11 raw: a sealed DPD (answered), the same again (a retransmission: the cached answer),
  *   one with its ICV broken, one beyond the message-ID window, a valid one on 4500 behind the
- *   non-ESP marker, and the same on 4500 without the marker;
+ *   non-ESP marker, the same on 4500 without the marker, and an SKF fragment with its ICV
+ *   broken;
  * seed-12 fragments after IKE_AUTH (AES-CBC): a DELETE of the CHILD SA in 3 SKF fragments sent
  *   2, 1, 1 again, 3, then a fragment numbered beyond its total;
  * seed-13, seed-14: IKE_AUTH itself in 3 (PSK) and 4 (certificates) fragments, out of order
@@ -761,6 +762,13 @@ static void write_seeds_established(const char *dir)
 			record_bytes(s, 0x16, 0, d7->data, d7->len);	    /* beyond the window */
 			record_bytes(s, 0x16, RAW_NATT | RAW_MARKER, d2->data, d2->len); /* 4500: answered */
 			record_bytes(s, 0x16, RAW_NATT, d2->data, d2->len); /* 4500 without the marker */
+			/* message 4: fragment 1 of 2 (RFC 7383), its ICV broken */
+			GByteArray *f = seal_message(&variants[0][0], IKE_EXCH_INFORMATIONAL, IKE_FLAG_INITIATOR, 4, 0, 1,
+						     2, NULL, 0);
+			must(f != NULL, "sealed fragment");
+			f->data[f->len - 1] ^= 0x01;
+			record_bytes(s, 0x06, 0, f->data, f->len);
+			g_byte_array_unref(f);
 			g_byte_array_unref(bad);
 			g_byte_array_unref(d1);
 			g_byte_array_unref(d2);

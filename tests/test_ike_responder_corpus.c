@@ -105,7 +105,7 @@ static void test_seeds_reach_their_exchanges(void)
 	struct ike_counters c = run_authenticated_counters(s11->bytes->data + 1, s11->bytes->len - 1, 0, 0);
 	CU_ASSERT_EQUAL(c.rx_req[3], 2);		  /* the DPD, on 500 and on 4500 */
 	CU_ASSERT_EQUAL(c.resp_resent, 1);		  /* the retransmission */
-	CU_ASSERT_EQUAL(c.drops[IKE_DROP_SK], 1);	  /* the broken ICV */
+	CU_ASSERT_EQUAL(c.drops[IKE_DROP_SK], 2);	  /* the broken ICVs: SK, then SKF */
 	CU_ASSERT_EQUAL(c.drops[IKE_DROP_MSG_ID], 1);	  /* beyond the window */
 	CU_ASSERT_EQUAL(c.drops[IKE_DROP_BAD_MARKER], 1); /* 4500 without the marker */
 	c = run_authenticated_counters(s12->bytes->data + 1, s12->bytes->len - 1, 1, 0);
