@@ -22,8 +22,23 @@
  *   for an RSA-1024 signature gets the initiator's real signature, so the fuzzer gets past
  *   authentication), bit 6 sets the
  *   response flag, bit 7 fires the SA's pending timer after the message. A short last record
- *   takes what is left.
- * One endpoint per run, freed at the end: nothing leaks between runs.
+ *   takes what is left. Two flags change what the record's bytes are:
+ *   - bit 2, raw: the bytes are a whole datagram, delivered as they are to the SA (nothing is
+ *     sealed), so ICV failures, the message-ID window, retransmission detection and the
+ *     non-ESP marker are reached. The first-payload byte holds options: bit 0 writes the SA's
+ *     SPIs over bytes 0-15, bit 1 the current message ID over bytes 20-23 (when the datagram is
+ *     that long), bit 2 delivers on UDP 4500 instead of 500, bit 3 puts the non-ESP marker in
+ *     front first.
+ *   - bit 3, fragment (RFC 7383 SKF): the bytes start with the fragment number and the total
+ *     (16 bits each, big-endian), the rest is this fragment's piece of the plaintext, sealed in
+ *     an SKF payload whose next-payload field is the first-payload byte. Fragments are held
+ *     until one with number == total (or any other record, or the end) arrives; then, for
+ *     IKE_AUTH without bit 5 on the first held fragment, if the held pieces cover 1..total the
+ *     AUTH fix-up runs on their concatenation and the result is cut back at the same places.
+ *     Then each is sealed and fed in record order (duplicates, gaps, wrong totals and numbers
+ *     as the input says), so reassembly is explored behind valid ICVs.
+ * One endpoint per run, freed at the end: nothing leaks between runs. Under libFuzzer a GLib
+ * critical aborts the run (LLVMFuzzerInitialize).
  *
  * FUZZ_IKE_RESPONDER_SEEDS=DIR makes the first run write the seed corpus (valid record
  * sequences) into DIR; fuzz/corpus-ike-responder/ holds them. At start the harness checks that
@@ -42,6 +57,16 @@
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* libFuzzer only: a GLib critical (g_return_if_fail failing) is a bug, so it aborts. */
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	g_log_set_always_fatal(G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+	return 0;
+}
 
 #define INIT_IP 0xc6336401u /* 198.51.100.1 */
 #define RESP_IP 0xcb007101u /* 203.0.113.1 */
@@ -357,73 +382,220 @@ static void fix_auth(const struct variant *v, bool cert, uint8_t first, uint8_t 
 	g_free(l);
 }
 
-/* Encrypts chain (first payload type first) into a request of the IKE SA and feeds it. */
-static void send_protected(struct ike_endpoint *ep, const struct variant *v, uint8_t exchange, uint8_t flags,
-			   uint32_t msg_id, uint8_t first, const uint8_t *chain, size_t len, int64_t now)
+/* Encrypts chain (first payload type first) into a message of the IKE SA: in an SK payload, or
+ * with frag_total > 0 in an SKF fragment. NULL if it cannot be built. */
+static GByteArray *seal_message(const struct variant *v, uint8_t exchange, uint8_t flags, uint32_t msg_id,
+				uint8_t first, uint16_t frag_num, uint16_t frag_total, const uint8_t *chain, size_t len)
 {
 	struct ike_sk_cipher c = ike_sk_cipher_for(&v->keys, true);
 	struct ike_hdr h = { .spi_i = SPI_I, .spi_r = v->spi_r, .major = 2, .exchange = exchange,
 			     .flags = flags, .msg_id = msg_id };
 	struct ike_builder b;
 	ike_builder_init(&b, &h);
-	size_t body_off = 0;
-	if (!ike_build_sk(&b, first, ike_sk_body_len(&c, len), &body_off)) {
+	size_t body_off = 0, body_len = ike_sk_body_len(&c, len);
+	bool built = frag_total ? ike_build_skf(&b, first, frag_num, frag_total, body_len, &body_off)
+				: ike_build_sk(&b, first, body_len, &body_off);
+	if (!built) {
 		ike_builder_clear(&b);
-		return;
+		return NULL;
 	}
 	GByteArray *m = ike_build_finish(&b);
 	if (!m)
-		return;
+		return NULL;
 	size_t iv_len = ike_sk_iv_len(&c);
 	uint8_t iv[16];
 	for (size_t i = 0; i < iv_len; i++)
-		iv[i] = (uint8_t)(msg_id * 16 + i);
+		iv[i] = (uint8_t)(msg_id * 16 + i + frag_num);
 	if (len)
 		memcpy(m->data + body_off + iv_len, chain, len);
 	must(ike_sk_seal(&c, iv, m->data, body_off, len) == IKE_SKV_OK, "SK seal");
+	return m;
+}
+
+/* Encrypts chain into a request of the IKE SA and feeds it. */
+static void send_protected(struct ike_endpoint *ep, const struct variant *v, uint8_t exchange, uint8_t flags,
+			   uint32_t msg_id, uint8_t first, const uint8_t *chain, size_t len, int64_t now)
+{
+	GByteArray *m = seal_message(v, exchange, flags, msg_id, first, 0, 0, chain, len);
+	if (!m)
+		return;
 	feed(ep, m->data, m->len, now);
 	g_byte_array_unref(m);
 }
 
+/* Raw-record options (the first-payload byte of a raw record). */
+enum { RAW_SPIS = 1, RAW_MSG_ID = 2, RAW_NATT = 4, RAW_MARKER = 8 };
+
+/* Delivers a raw record: the datagram as the input gives it, with the options applied, from a
+ * heap copy of exactly its length (so an over-read is caught). */
+static void send_raw(struct ike_endpoint *ep, const struct variant *v, uint8_t opts, uint32_t msg_id,
+		     const uint8_t *dgram, size_t len, int64_t now)
+{
+	size_t pre = (opts & RAW_MARKER) ? 4 : 0;
+	uint8_t *p = g_malloc0(MAX(pre + len, 1));
+	memcpy(p + pre, dgram, len);
+	uint8_t *h = p + pre;
+	if ((opts & RAW_SPIS) && len >= 16) {
+		put_u64(h, SPI_I);
+		put_u64(h + 8, v->spi_r);
+	}
+	if ((opts & RAW_MSG_ID) && len >= 24) {
+		for (int i = 0; i < 4; i++)
+			h[20 + i] = (uint8_t)(msg_id >> (24 - 8 * i));
+	}
+	uint16_t port = (opts & RAW_NATT) ? IKE_NATT_PORT : IKE_PORT;
+	struct ike_dgram d = { .src = { INIT_IP, port }, .dst = { RESP_IP, port }, .data = p, .len = pre + len };
+	ike_input(ep, &d, now);
+	g_free(p);
+}
+
+/* A fragment record held until its message is complete. */
+struct held_frag {
+	uint8_t fl, exch, first;
+	uint32_t msg_id;
+	uint16_t num, total;
+	GByteArray *piece;
+};
+
+/* The AUTH fix-up for a fragmented IKE_AUTH: if the held pieces cover 1..total (the first held
+ * fragment's total), fixes their concatenation and cuts it back into the pieces. */
+static void fix_auth_fragments(const struct variant *v, bool cert, GArray *held)
+{
+	const struct held_frag *h0 = &g_array_index(held, struct held_frag, 0);
+	unsigned total = h0->total;
+	if (total == 0 || total > held->len)
+		return;
+	struct held_frag **by_num = g_new0(struct held_frag *, total);
+	for (guint i = 0; i < held->len; i++) {
+		struct held_frag *h = &g_array_index(held, struct held_frag, i);
+		if (h->total == total && h->msg_id == h0->msg_id && h->num >= 1 && h->num <= total && !by_num[h->num - 1])
+			by_num[h->num - 1] = h;
+	}
+	GByteArray *all = g_byte_array_new();
+	bool complete = true;
+	for (unsigned k = 0; k < total && complete; k++) {
+		if (by_num[k])
+			g_byte_array_append(all, by_num[k]->piece->data, by_num[k]->piece->len);
+		else
+			complete = false;
+	}
+	if (complete && all->len) {
+		fix_auth(v, cert, by_num[0]->first, all->data, all->len);
+		size_t off = 0;
+		for (unsigned k = 0; k < total; k++) {
+			memcpy(by_num[k]->piece->data, all->data + off, by_num[k]->piece->len);
+			off += by_num[k]->piece->len;
+		}
+	}
+	g_byte_array_unref(all);
+	g_free(by_num);
+}
 static const uint8_t EXCHANGES[4] = { IKE_EXCH_IKE_AUTH, IKE_EXCH_CREATE_CHILD_SA, IKE_EXCH_INFORMATIONAL,
 				      IKE_EXCH_IKE_AUTH };
 
-/* Returns the run's counters of established SAs (for the self-check). */
-static uint64_t run_authenticated(const uint8_t *data, size_t size, int cipher, int cert)
-{
+struct auth_run {
 	struct run r;
-	struct ike_endpoint *ep = establish_init(&r, cipher, cert);
-	const struct variant *v = &variants[cipher][cert];
+	struct ike_endpoint *ep;
+	const struct variant *v;
+	bool cert;
+	int64_t now;
+	GArray *held; /* struct held_frag: fragments of the message being sent */
+};
+
+/* After a record's datagram: time moves on, bit 7 fires the SA's timer, the output is dropped. */
+static void after_record(struct auth_run *a, uint8_t fl)
+{
+	a->now += 1000000;
+	if ((fl & 0x80) && a->r.timer_sa) {
+		a->now = MAX(a->now, a->r.timer_at);
+		ike_timer(a->ep, a->r.timer_sa, a->now);
+	}
+	run_clear(&a->r);
+}
+
+/* Seals and feeds the held fragments, in the order they were recorded. */
+static void flush_fragments(struct auth_run *a)
+{
+	if (a->held->len == 0)
+		return;
+	const struct held_frag *h0 = &g_array_index(a->held, struct held_frag, 0);
+	if (h0->exch == IKE_EXCH_IKE_AUTH && !(h0->fl & 0x20))
+		fix_auth_fragments(a->v, a->cert, a->held);
+	for (guint i = 0; i < a->held->len; i++) {
+		struct held_frag *h = &g_array_index(a->held, struct held_frag, i);
+		uint8_t flags = IKE_FLAG_INITIATOR | ((h->fl & 0x40) ? IKE_FLAG_RESPONSE : 0);
+		GByteArray *m = seal_message(a->v, h->exch, flags, h->msg_id, h->first, h->num, h->total,
+					     h->piece->data, h->piece->len);
+		if (m) {
+			feed(a->ep, m->data, m->len, a->now);
+			g_byte_array_unref(m);
+		}
+		after_record(a, h->fl);
+		g_byte_array_unref(h->piece);
+	}
+	g_array_set_size(a->held, 0);
+}
+
+/* Runs the records of an authenticated-mode input; returns the responder's counters at the end
+ * (established SAs for the self-check, drops and fragments for the corpus test). */
+static struct ike_counters run_authenticated_counters(const uint8_t *data, size_t size, int cipher, int cert)
+{
+	struct auth_run a = { .v = &variants[cipher][cert], .cert = cert, .now = 1000000 };
+	a.ep = establish_init(&a.r, cipher, cert);
+	a.held = g_array_new(FALSE, TRUE, sizeof(struct held_frag));
 	uint32_t msg_id = 0;
-	int64_t now = 1000000;
 	size_t off = 0;
 	while (off < size) {
 		uint8_t fl = data[off], first = off + 1 < size ? data[off + 1] : 0;
 		size_t len = off + 3 < size ? (size_t)data[off + 2] << 8 | data[off + 3] : 0;
 		off = MIN(off + 4, size);
 		len = MIN(len, size - off);
-		uint8_t *chain = g_malloc(len + 1);
-		memcpy(chain, data + off, len);
+		const uint8_t *bytes = data + off;
 		off += len;
 		uint8_t exch = EXCHANGES[fl & 3];
 		if (!(fl & 0x10))
 			msg_id++;
-		if (exch == IKE_EXCH_IKE_AUTH && !(fl & 0x20))
-			fix_auth(v, cert, first, chain, len);
-		uint8_t flags = IKE_FLAG_INITIATOR | ((fl & 0x40) ? IKE_FLAG_RESPONSE : 0);
-		send_protected(ep, v, exch, flags, msg_id, first, chain, len, now);
-		g_free(chain);
-		now += 1000000;
-		if ((fl & 0x80) && r.timer_sa) {
-			now = MAX(now, r.timer_at);
-			ike_timer(ep, r.timer_sa, now);
+		if ((fl & 0x0c) == 0x08) { /* a fragment: held until its message is complete */
+			struct held_frag h = { .fl = fl, .exch = exch, .first = first, .msg_id = msg_id };
+			if (len >= 4) {
+				h.num = (uint16_t)(bytes[0] << 8 | bytes[1]);
+				h.total = (uint16_t)(bytes[2] << 8 | bytes[3]);
+				bytes += 4;
+				len -= 4;
+			}
+			h.piece = g_byte_array_new();
+			g_byte_array_append(h.piece, bytes, (guint)len);
+			g_array_append_val(a.held, h);
+			if (h.num == h.total)
+				flush_fragments(&a);
+			continue;
 		}
-		run_clear(&r);
+		flush_fragments(&a);
+		if (fl & 0x04) {
+			send_raw(a.ep, a.v, first, msg_id, bytes, len, a.now);
+		} else {
+			uint8_t *chain = g_malloc(len + 1);
+			memcpy(chain, bytes, len);
+			if (exch == IKE_EXCH_IKE_AUTH && !(fl & 0x20))
+				fix_auth(a.v, cert, first, chain, len);
+			uint8_t flags = IKE_FLAG_INITIATOR | ((fl & 0x40) ? IKE_FLAG_RESPONSE : 0);
+			send_protected(a.ep, a.v, exch, flags, msg_id, first, chain, len, a.now);
+			g_free(chain);
+		}
+		after_record(&a, fl);
 	}
-	uint64_t established = ike_endpoint_counters(ep)->established;
-	ike_endpoint_free(ep);
-	run_clear(&r);
-	return established;
+	flush_fragments(&a);
+	g_array_unref(a.held);
+	struct ike_counters c = *ike_endpoint_counters(a.ep);
+	ike_endpoint_free(a.ep);
+	run_clear(&a.r);
+	return c;
+}
+
+/* Returns the run's count of established SAs (for the self-check). */
+static uint64_t run_authenticated(const uint8_t *data, size_t size, int cipher, int cert)
+{
+	return run_authenticated_counters(data, size, cipher, cert).established;
 }
 
 static void run_raw(const uint8_t *data, size_t size, bool cookie_first)
@@ -520,6 +692,115 @@ static void seed_auth(GByteArray *out, bool cp, bool gcm, bool id_ip, bool cert)
 	record(out, 0, &b);
 }
 
+/* A record whose bytes are given as they are (raw datagrams, fragments). */
+static void record_bytes(GByteArray *out, uint8_t flags, uint8_t first, const uint8_t *p, size_t len)
+{
+	uint8_t hdr[4] = { flags, first, (uint8_t)(len >> 8), (uint8_t)len };
+	g_byte_array_append(out, hdr, 4);
+	g_byte_array_append(out, p, (guint)len);
+}
+
+/* Cuts the plaintext of the record at rec[off..] (one record as record() writes it) into n
+ * fragment records of exchange bits exch, appended in the order given (1-based numbers; the
+ * first one sent takes the next message ID, the others repeat it). */
+static void fragment_record(GByteArray *out, const GByteArray *rec, size_t off, uint8_t exch, unsigned n,
+			    const unsigned *order, unsigned n_order, uint16_t total)
+{
+	uint8_t first = rec->data[off + 1];
+	size_t len = (size_t)rec->data[off + 2] << 8 | rec->data[off + 3];
+	const uint8_t *chain = rec->data + off + 4;
+	for (unsigned i = 0; i < n_order; i++) {
+		unsigned k = order[i];
+		size_t a = len * (k - 1) / n, b = k > n ? len : len * k / n;
+		if (k > n)
+			a = b;
+		GByteArray *f = g_byte_array_new();
+		uint8_t nt[4] = { (uint8_t)(k >> 8), (uint8_t)k, (uint8_t)(total >> 8), (uint8_t)total };
+		g_byte_array_append(f, nt, 4);
+		g_byte_array_append(f, chain + a, (guint)(b - a));
+		record_bytes(out, (uint8_t)(0x08 | exch | (i ? 0x10 : 0)), k == 1 ? first : 0, f->data, f->len);
+		g_byte_array_unref(f);
+	}
+}
+
+/* A DPD (empty INFORMATIONAL request) of the GCM/PSK variant's SA with message ID id, sealed as
+ * the harness seals: the bytes a raw record delivers. */
+static GByteArray *sealed_dpd(uint32_t id)
+{
+	GByteArray *m = seal_message(&variants[0][0], IKE_EXCH_INFORMATIONAL, IKE_FLAG_INITIATOR, id, 0, 0, 0, NULL, 0);
+	must(m != NULL, "sealed DPD");
+	return m;
+}
+
+/* Seeds that reach an established SA with raw datagrams and fragments:
+ * seed-11 raw: a sealed DPD (answered), the same again (a retransmission: the cached answer),
+ *   one with its ICV broken, one beyond the message-ID window, a valid one on 4500 behind the
+ *   non-ESP marker, the same on 4500 without the marker, and an SKF fragment with its ICV
+ *   broken;
+ * seed-12 fragments after IKE_AUTH (AES-CBC): a DELETE of the CHILD SA in 3 SKF fragments sent
+ *   2, 1, 1 again, 3, then a fragment numbered beyond its total;
+ * seed-13, seed-14: IKE_AUTH itself in 3 (PSK) and 4 (certificates) fragments, out of order
+ *   (the last one last: it completes the message). */
+static void write_seeds_established(const char *dir)
+{
+	static const uint8_t child_spi[4] = { 0xc0, 0xff, 0xee, 0x01 };
+	struct ike_builder b;
+	for (int k = 11; k <= 14; k++) {
+		GByteArray *s = g_byte_array_new();
+		uint8_t mode = k == 12 ? 4 : k == 14 ? 8 : 0;
+		g_byte_array_append(s, &mode, 1);
+		if (k == 11) {
+			seed_auth(s, false, true, false, false);
+			/* IKE_AUTH was message 1 */
+			GByteArray *d1 = sealed_dpd(2), *d2 = sealed_dpd(3), *d7 = sealed_dpd(9);
+			record_bytes(s, 0x06, 0, d1->data, d1->len);	    /* message 2: answered */
+			record_bytes(s, 0x16, 0, d1->data, d1->len);	    /* again: the cached answer */
+			GByteArray *bad = g_byte_array_new();
+			g_byte_array_append(bad, d2->data, d2->len);
+			bad->data[bad->len - 1] ^= 0x01;
+			record_bytes(s, 0x06, 0, bad->data, bad->len);     /* message 3, ICV broken */
+			record_bytes(s, 0x16, 0, d7->data, d7->len);	    /* beyond the window */
+			record_bytes(s, 0x16, RAW_NATT | RAW_MARKER, d2->data, d2->len); /* 4500: answered */
+			record_bytes(s, 0x16, RAW_NATT, d2->data, d2->len); /* 4500 without the marker */
+			/* message 4: fragment 1 of 2 (RFC 7383), its ICV broken */
+			GByteArray *f = seal_message(&variants[0][0], IKE_EXCH_INFORMATIONAL, IKE_FLAG_INITIATOR, 4, 0, 1,
+						     2, NULL, 0);
+			must(f != NULL, "sealed fragment");
+			f->data[f->len - 1] ^= 0x01;
+			record_bytes(s, 0x06, 0, f->data, f->len);
+			g_byte_array_unref(f);
+			g_byte_array_unref(bad);
+			g_byte_array_unref(d1);
+			g_byte_array_unref(d2);
+			g_byte_array_unref(d7);
+		} else if (k == 12) {
+			seed_auth(s, false, false, false, false);
+			GByteArray *del = g_byte_array_new();
+			ike_builder_init_inner(&b);
+			ike_build_notify(&b, IKE_PROTO_NONE, NULL, 0, IKE_N_INITIAL_CONTACT, NULL, 0);
+			ike_build_delete(&b, IKE_PROTO_ESP, 4, child_spi, 1);
+			record(del, 2, &b);
+			static const unsigned order[] = { 2, 1, 1, 3 };
+			fragment_record(s, del, 0, 2, 3, order, G_N_ELEMENTS(order), 3);
+			static const unsigned beyond[] = { 5 };
+			fragment_record(s, del, 0, 2, 3, beyond, 1, 3);
+			g_byte_array_unref(del);
+		} else {
+			GByteArray *auth = g_byte_array_new();
+			seed_auth(auth, true, true, false, k == 14);
+			static const unsigned o3[] = { 2, 1, 3 }, o4[] = { 3, 1, 2, 4 };
+			if (k == 13)
+				fragment_record(s, auth, 0, 0, 3, o3, 3, 3);
+			else
+				fragment_record(s, auth, 0, 0, 4, o4, 4, 4);
+			g_byte_array_unref(auth);
+		}
+		g_autofree char *path = g_strdup_printf("%s/seed-%d", dir, k);
+		must(g_file_set_contents(path, (const char *)s->data, s->len, NULL), "writing a seed");
+		g_byte_array_unref(s);
+	}
+}
+
 static void write_seeds(const char *dir)
 {
 	for (int k = 0; k < 11; k++) {
@@ -577,6 +858,7 @@ static void write_seeds(const char *dir)
 		must(g_file_set_contents(path, (const char *)s->data, s->len, NULL), "writing a seed");
 		g_byte_array_unref(s);
 	}
+	write_seeds_established(dir);
 	uint8_t raw[1024];
 	GByteArray *init = build_init_request(0, NULL, 0);
 	raw[0] = 7;

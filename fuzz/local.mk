@@ -1,6 +1,7 @@
 # fuzz/: libFuzzer targets, built with clang (-fsanitize=fuzzer,address,undefined) from the
 # parsers' own sources so coverage reaches them. `make fuzz` builds them; `make fuzz-smoke`
-# runs each for FUZZ_SECONDS (CI); docs/security.md records the long runs.
+# runs each for FUZZ_SECONDS (CI) from its seed corpus fuzz/corpus-NAME/ (NAME: the target's
+# name without fuzz_, dashes for underscores); docs/security.md records the long runs.
 FUZZ_CC = clang
 FUZZ_SECONDS = 20
 FUZZ_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
@@ -47,11 +48,42 @@ fuzz: $(FUZZ_TARGETS)
 fuzz-smoke: $(FUZZ_TARGETS)
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		n=$$(basename $$t); mkdir -p fuzz-corpus/$$n; \
-		seeds=$(srcdir)/fuzz/corpus-$$(echo $${n#fuzz_} | tr _ -); [ -d $$seeds ] || seeds=; \
-		echo "== $$t for $(FUZZ_SECONDS) s"; \
+		seeds=$(srcdir)/fuzz/corpus-$$(echo $${n#fuzz_} | tr _ -); \
+		[ -d $$seeds ] || { echo "no seed corpus $$seeds (make fuzz-seeds)"; exit 1; }; \
+		echo "== $$t for $(FUZZ_SECONDS) s from $$(ls $$seeds | wc -l) seeds in $$seeds"; \
 		./$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 fuzz-corpus/$$n $$seeds \
 			>fuzz-$$n.log 2>&1 || { tail -40 fuzz-$$n.log; exit 1; }; \
 		grep -E 'stat::number_of_executed_units' fuzz-$$n.log; \
 	done
 
 .PHONY: fuzz fuzz-smoke
+
+# Seed corpora from what the test suite produces (fuzz/fuzz_seeds.c): the codec samples and the
+# datagrams of `vpnsim run --pcap` captures for fuzz_ike_codec, fuzz_ike1 and fuzz_esp; the
+# scenario files (scenarios/*.ini, tests/scenario-data/*.ini) for fuzz_scenario. `make
+# fuzz-seeds` rewrites fuzz/corpus-{ike-codec,ike1,esp,scenario}/ in the source tree (committed;
+# the same captures give the same files); `make fuzz-smoke` starts each target from them.
+FUZZ_SEED_CORPORA = fuzz/corpus-ike-codec fuzz/corpus-ike1 fuzz/corpus-esp fuzz/corpus-scenario
+FUZZ_SEED_RUNS = tests/scenario-data/run-pcap.ini scenarios/s2s-ikev1.ini scenarios/s2s-p2s.ini \
+	scenarios/active-active-failover.ini
+EXTRA_PROGRAMS = fuzz/fuzz_seeds
+fuzz_fuzz_seeds_SOURCES = fuzz/fuzz_seeds.c tests/ike_codec_samples.c
+fuzz_fuzz_seeds_CFLAGS = $(TEST_CFLAGS)
+fuzz_fuzz_seeds_LDADD = $(IKECODEC_LIBS)
+EXTRA_DIST += $(FUZZ_SEED_CORPORA)
+CLEANFILES += fuzz/fuzz_seeds
+
+fuzz-seeds: vpnsim fuzz/fuzz_seeds
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	for d in $(FUZZ_SEED_CORPORA); do rm -rf $(srcdir)/$$d; done; \
+	caps=; for s in $(FUZZ_SEED_RUNS); do \
+		n=$$(basename $$s .ini); \
+		./vpnsim run $(srcdir)/$$s --out $$tmp/$$n --pcap --quiet >/dev/null || [ $$? = 1 ]; \
+		caps="$$caps $$tmp/$$n/capture.pcap"; \
+	done; \
+	./fuzz/fuzz_seeds $(srcdir)/fuzz $$caps; \
+	mkdir -p $(srcdir)/fuzz/corpus-scenario; \
+	for f in $(srcdir)/scenarios/*.ini; do cp $$f $(srcdir)/fuzz/corpus-scenario/$$(basename $$f); done; \
+	for f in $(srcdir)/tests/scenario-data/*.ini; do cp $$f $(srcdir)/fuzz/corpus-scenario/data-$$(basename $$f); done; \
+	du -sh $(FUZZ_SEED_CORPORA:%=$(srcdir)/%)
+.PHONY: fuzz-seeds

@@ -233,14 +233,17 @@ static void drop_esp_state(struct ike_node *k)
 	g_list_free(spis);
 }
 
-/* a += b, field by field (struct ike_counters holds only uint64_t) */
+/* a += b, field by field (struct ike_counters holds only uint64_t), except the half-open
+ * watermark, which takes the higher */
 static void counters_add(struct ike_counters *a, const struct ike_counters *b)
 {
 	G_STATIC_ASSERT(sizeof(struct ike_counters) % sizeof(uint64_t) == 0);
 	uint64_t *x = (uint64_t *)a;
 	const uint64_t *y = (const uint64_t *)b;
+	uint64_t peak = MAX(a->half_open_peak, b->half_open_peak);
 	for (size_t i = 0; i < sizeof(*a) / sizeof(uint64_t); i++)
 		x[i] += y[i];
+	a->half_open_peak = peak; /* a watermark: the higher of the two, not their sum */
 }
 
 void ike_node_reset(struct ike_node *k)
@@ -289,6 +292,7 @@ void ike_node_export_counters(const struct ike_node *k, struct sim_stats *st)
 	*sim_stats_counterf(st, "ike/%s/established", k->name) = c->established;
 	*sim_stats_counterf(st, "ike/%s/dead_peers", k->name) = c->dead_peers;
 	*sim_stats_counterf(st, "ike/%s/cookies_sent", k->name) = c->cookies_sent;
+	*sim_stats_counterf(st, "ike/%s/half_open_peak", k->name) = c->half_open_peak;
 	for (int d = 0; d < IKE_DROP_COUNT; d++)
 		*sim_stats_counterf(st, "ike/%s/drop_%s", k->name, ike_drop_name(d)) = c->drops[d];
 	/* IKEv1 */

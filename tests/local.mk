@@ -5,6 +5,9 @@ EXTRA_DIST += tests/cu.h
 # The scenario library end to end (needs the program).
 TESTS += tests/test_scenarios.sh tests/test_cli.sh
 EXTRA_DIST += tests/test_scenarios.sh tests/test_cli.sh tests/scenario-data/run-pcap.ini
+# hostile-heavy-loss.ini swept from 0 % to 30 % loss: IKE converges at each level.
+TESTS += tests/test_heavy_loss.sh
+EXTRA_DIST += tests/test_heavy_loss.sh
 check_SCRIPTS += vpnsim
 
 CORE_TESTS = tests/test_sched tests/test_rng tests/test_trace tests/test_traffic tests/test_azure_sku \

@@ -18,12 +18,22 @@
 # and terminates while we respond. Skips (77) without root,
 # ip netns or charon
 # (apt-get install strongswan-charon strongswan-swanctl libcharon-extra-plugins
-# libstrongswan-standard-plugins).
+# libstrongswan-standard-plugins); with VPNSIM_INTEROP_REQUIRED=1 a skip fails (99).
 CHARON=/usr/lib/ipsec/charon
+skip() {
+	echo "=============================================================="
+	if [ "${VPNSIM_INTEROP_REQUIRED:-0}" = 1 ]; then
+		echo "FAIL: VPNSIM_INTEROP_REQUIRED=1, but the strongSwan test would skip: $*"
+		echo "=============================================================="
+		exit 99
+	fi
+	echo "SKIP: $*"
+	echo "=============================================================="
+	exit 77
+}
 if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || ! [ -x "$CHARON" ] || ! command -v swanctl >/dev/null ||
 	! [ -e /usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so ] || ! [ -e /dev/net/tun ]; then
-	echo "needs root, ip netns, /dev/net/tun and strongSwan's charon with kernel-libipsec: SKIP"
-	exit 77
+	skip "needs root, ip netns, /dev/net/tun and strongSwan's charon with kernel-libipsec"
 fi
 top_builddir=${top_builddir:-.}
 peer=$(cd "$top_builddir/tests" && pwd)/ike_live_peer
@@ -44,13 +54,12 @@ cleanup() {
 trap cleanup EXIT
 
 if ! ip netns add "$nsa" 2>/dev/null || ! ip netns add "$nsb"; then
-	echo "cannot create network namespaces: SKIP"
-	exit 77
+	skip "cannot create network namespaces"
 fi
 for n in $nsa $nsb; do
 	ip netns exec $n sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 done
-ip link add ${tag}x type veth peer name ${tag}y || exit 77
+ip link add ${tag}x type veth peer name ${tag}y || skip "cannot create a veth pair"
 ip link set ${tag}x netns $nsa
 ip link set ${tag}y netns $nsb
 ip -n $nsa addr add 192.0.2.1/24 dev ${tag}x

@@ -243,6 +243,8 @@ struct ike_counters {
 	uint64_t keepalives_sent;
 	uint64_t ike_rekeys, child_rekeys;
 	uint64_t established, dead_peers, cookies_sent, invalid_ke_sent;
+	uint64_t half_open_peak;      /* the most half-open responder SAs held at once (a
+				       * watermark, not a sum) */
 	uint64_t frags_tx, frags_rx, reassembled; /* RFC 7383 fragments sent and received, messages
 						   * reassembled */
 	uint64_t notify_tx[64], notify_rx[64]; /* error notifies by type (< 64) */

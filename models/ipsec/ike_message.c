@@ -311,6 +311,13 @@ uint16_t ike_first_error(const struct ike_payload_list *l)
 	return 0;
 }
 
+/* Frees a received fragment; the slots of fragments not yet received are NULL. */
+static void frag_chunk_free(gpointer chunk)
+{
+	if (chunk)
+		g_byte_array_unref(chunk);
+}
+
 void ike_frag_rx_clear(struct ike_sa *sa)
 {
 	if (sa->rx.chunks)
@@ -345,7 +352,7 @@ int ike_frag_in(struct ike_sa *sa, uint8_t *buf, const struct ike_msg *msg, stru
 		sa->rx.response = response;
 		sa->rx.msg_id = msg->hdr.msg_id;
 		sa->rx.total = sk->frag_total;
-		sa->rx.chunks = g_ptr_array_new_with_free_func((GDestroyNotify)g_byte_array_unref);
+		sa->rx.chunks = g_ptr_array_new_with_free_func(frag_chunk_free);
 		g_ptr_array_set_size(sa->rx.chunks, sk->frag_total);
 	}
 	guint k = sk->frag_num - 1u;

@@ -317,6 +317,14 @@ const struct ike_peer_cfg *ike_sa_cfg(const struct ike_sa *sa)
 	return &p->cfg;
 }
 
+/* One more half-open responder SA; the counters keep the highest count seen. */
+static void half_open_inc(struct ike_endpoint *ep)
+{
+	ep->half_open++;
+	if (ep->half_open > ep->ctr.half_open_peak)
+		ep->ctr.half_open_peak = ep->half_open;
+}
+
 struct ike_sa *ike_sa_new(struct ike_endpoint *ep, int peer, bool initiator, int64_t now)
 {
 	struct ike_sa *sa = g_new0(struct ike_sa, 1);
@@ -326,7 +334,7 @@ struct ike_sa *ike_sa_new(struct ike_endpoint *ep, int peer, bool initiator, int
 	sa->initiator = initiator;
 	sa->state = initiator ? IKE_SA_INIT_SENT : IKE_SA_HALF_OPEN;
 	if (sa->state == IKE_SA_HALF_OPEN)
-		ep->half_open++;
+		half_open_inc(ep);
 	sa->queue = g_array_new(FALSE, TRUE, sizeof(struct ike_task_item));
 	sa->children = g_ptr_array_new();
 	sa->created_ns = now;
@@ -408,7 +416,7 @@ void ike_sa_set_state(struct ike_sa *sa, enum ike_sa_state st)
 	if (old == IKE_SA_HALF_OPEN)
 		sa->ep->half_open--;
 	if (st == IKE_SA_HALF_OPEN)
-		sa->ep->half_open++;
+		half_open_inc(sa->ep);
 	ike_log(sa->ep, G_LOG_LEVEL_INFO, "IKE SA %" G_GUINT64_FORMAT " (%s): %s -> %s", sa->id,
 		ike_sa_cfg(sa)->name, ike_sa_state_name(old), ike_sa_state_name(st));
 	if (sa->ep->cb.ike_state)

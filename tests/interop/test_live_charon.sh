@@ -7,7 +7,8 @@
 #     charon's level-4 key dumps (SK_ei/er/ai/ar, ESP keys) equal vpnsim's --log-keys tables;
 #     vpnsim stops on SIGINT: charon logs the DELETE, no SA is left.
 #  2. the vpnsim gateway initiates (site initiator = false); ESP AES-CBC-256 + HMAC-SHA-256;
-#     pings both ways; DELETE on stop.
+#     pings both ways; the ESP encryption and integrity keys of both directions equal charon's;
+#     DELETE on stop.
 #  3. vpnsim runs the device (tests/interop/device.ini) and initiates to charon playing Azure;
 #     AES-GCM; pings both ways; DELETE on stop.
 #  4. IKEv1 (connection ike = IKEv1, set on the command line): charon initiates Main Mode and
@@ -74,7 +75,7 @@ expect "$dir/c1.log" "DEAD \(was deleting" "vpnsim: IKE SA deleted before exit"
 echo "# 2: the vpnsim gateway initiates to charon, ESP AES-CBC-256 + HMAC-SHA-256"
 charon_load branch "$AZURE_IKE" aes256-sha256
 live_start c2 "$nsa" "$IDIR/gateway.ini" --node azure-gw --set site.branch.initiator=false \
-	--ping 10.10.2.1 --count 3 --interval 0.2s
+	--ping 10.10.2.1 --count 3 --interval 0.2s --log-keys "$dir/keys2"
 wait_for "$dir/c2.log" "CHILD SA up" 5 || bad "vpnsim: no CHILD SA within 5 s"
 expect "$dir/c2.log" "ESTABLISHED \(was auth-sent\).*initiator, UDP 4500" "vpnsim: IKE SA established as initiator"
 expect "$dir/c2.log" "CHILD SA up: .*AES_CBC-256/AUTH_HMAC_SHA2_256_128" "vpnsim: CHILD SA up, AES-CBC-256 + HMAC-SHA-256"
@@ -88,6 +89,23 @@ else
 fi
 wait_for "$dir/c2.out" "packets transmitted" 5
 expect "$dir/c2.out" "^3 packets transmitted, 3 received" "vpnsim side: 3 pings to 10.10.2.1 answered"
+# ESP keys, CBC + HMAC: vpnsim initiated, so charon's "initiator" keys are those of vpnsim's
+# outbound SA (192.0.2.1 -> 192.0.2.2) and its "responder" keys those of the inbound one; the
+# log holds case 1's (GCM, no integrity keys) too, so the last dump of each label is case 2's
+# (rows: protocol, src, dst, spi, encryption, key, authentication, integrity key)
+charon_keys >"$dir/charon-keys2.txt"
+last_key() { awk -v l="$1" '$1 == l { v = $2 } END { print v }' "$dir/charon-keys2.txt"; }
+esp_col() { grep "$1" "$dir/keys2/esp_sa" | tail -1 | cut -d, -f"$2" | tr -d '"' | sed 's/^0x//' | tr 'A-F' 'a-f'; }
+for k in "encryption:6" "integrity:8"; do
+	what=${k%%:*} col=${k#*:}
+	out=$(esp_col '"192.0.2.1","192.0.2.2"' "$col") in=$(esp_col '"192.0.2.2","192.0.2.1"' "$col")
+	ci=$(last_key "${what}_initiator_key") cr=$(last_key "${what}_responder_key")
+	if [ -n "$out" ] && [ -n "$in" ] && [ "$out" = "$ci" ] && [ "$in" = "$cr" ]; then
+		ok "ESP $what keys (CBC + HMAC-SHA-256) agree with charon's both ways ($out, $in)"
+	else
+		bad "ESP $what keys: ours out '$out' in '$in', charon's initiator '$ci' responder '$cr'"
+	fi
+done
 live_stop $live_pid "vpnsim (case 2)"
 wait_for "$dir/charon.log" "received DELETE for IKE_SA branch" 3 2 || true
 expect "$dir/charon.log" "received DELETE for IKE_SA branch" 2 "charon: DELETE received"

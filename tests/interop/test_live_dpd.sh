@@ -10,7 +10,8 @@
 # initiate again; charon is gone from its namespace.
 # Then the gateway's side: charon (the site) brings a tunnel up to the vpnsim gateway of
 # tests/interop/gateway.ini (Azure's DPD: a probe after 10 s of silence, dpd_timeout 9 s =
-# 4 transmissions 2.25 s apart) and is killed: the gateway declares it dead about 19 s later,
+# 4 transmissions 2.25 s apart; swanctl --list-sas shows charon's IKE and CHILD SAs up) and is
+# killed: the gateway declares it dead about 19 s later,
 # takes the CHILD SA down with reason peer-dead and, as the simulated gateway, does not initiate.
 . "${top_srcdir:-.}/tests/interop/lib.sh"
 need_root
@@ -62,6 +63,9 @@ charon_load branch "aes256-sha1-modp1024" aes256gcm16
 live_start g "$nsa" "$IDIR/gateway.ini" --node azure-gw
 swanctl --initiate --child net --timeout 10 --uri "$(vici)" >"$dir/initiate-g.log" 2>&1 || bad "swanctl --initiate failed"
 wait_for "$dir/g.log" "CHILD SA up" 5 || bad "vpnsim gateway: no CHILD SA"
+charon_sas
+expect "$dir/sas.txt" "branch: #[0-9]+, ESTABLISHED, IKEv2" "charon (the site): IKE SA up before the kill"
+expect "$dir/sas.txt" "INSTALLED, TUNNEL-in-UDP, ESP:AES_GCM_16-256" "charon (the site): CHILD SA installed before the kill"
 t_kill=$(date +%s.%N)
 kill -KILL "$charon_pid"
 wait "$charon_pid" 2>/dev/null
