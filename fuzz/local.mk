@@ -6,8 +6,9 @@ FUZZ_CC = clang
 FUZZ_SECONDS = 20
 FUZZ_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-D_GNU_SOURCE -I$(top_srcdir) -I$(top_builddir) $(GLIB_CFLAGS) $(CRYPTO_CFLAGS)
-FUZZ_TARGETS = fuzz/fuzz_ike_codec fuzz/fuzz_esp fuzz/fuzz_scenario fuzz/fuzz_ike_responder fuzz/fuzz_ike1
+FUZZ_TARGETS = fuzz/fuzz_ike_codec fuzz/fuzz_esp fuzz/fuzz_scenario fuzz/fuzz_ike_responder fuzz/fuzz_ike1 fuzz/fuzz_tcp
 EXTRA_DIST += fuzz/fuzz_ike_codec.c fuzz/fuzz_esp.c fuzz/fuzz_scenario.c fuzz/fuzz_ike_responder.c fuzz/fuzz_ike1.c \
+	fuzz/fuzz_tcp.c fuzz/corpus-tcp \
 	fuzz/ike_responder_pki.h fuzz/corpus-ike-responder
 CLEANFILES += $(FUZZ_TARGETS) fuzz-*.log
 clean-local: clean-fuzz-corpus
@@ -28,6 +29,11 @@ fuzz/fuzz_scenario: fuzz/fuzz_scenario.c scenarios/ini.c scenarios/units.c scena
 		scenarios/validate.c scenarios/scenario.c models/azure_sku.c models/policy_names.c sim/ipv4.c
 	@mkdir -p fuzz
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@ $(GLIB_LIBS) -lm
+
+# TCP header parsing and the MSS clamp a device applies to SYNs (sim/tcp.c).
+fuzz/fuzz_tcp: fuzz/fuzz_tcp.c sim/tcp.c sim/ipv4.c
+	@mkdir -p fuzz
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $^ -o $@ $(GLIB_LIBS)
 
 # IKEv1 (ISAKMP): whole datagrams, and the same bytes as a decrypted payload chain.
 fuzz/fuzz_ike1: fuzz/fuzz_ike1.c models/ipsec/ike1_codec.c
