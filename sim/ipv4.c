@@ -161,15 +161,20 @@ void sim_ipv4_dec_ttl(uint8_t *hdr)
 	sim_put16(hdr + 10, sim_inet_checksum_update16(sim_get16(hdr + 10), old_word, new_word));
 }
 
-uint16_t sim_udp_checksum(uint32_t src, uint32_t dst, const uint8_t *segment, size_t len)
+uint16_t sim_pseudo_checksum(uint32_t src, uint32_t dst, uint8_t proto, const uint8_t *segment, size_t len)
 {
 	uint8_t pseudo[12];
 	sim_put32(pseudo, src);
 	sim_put32(pseudo + 4, dst);
 	pseudo[8] = 0;
-	pseudo[9] = SIM_IPPROTO_UDP;
+	pseudo[9] = proto;
 	sim_put16(pseudo + 10, (uint16_t)len);
 	return sim_inet_fold(sim_inet_sum(segment, len, sim_inet_sum(pseudo, sizeof pseudo, 0)));
+}
+
+uint16_t sim_udp_checksum(uint32_t src, uint32_t dst, const uint8_t *segment, size_t len)
+{
+	return sim_pseudo_checksum(src, dst, SIM_IPPROTO_UDP, segment, len);
 }
 
 uint8_t *sim_udp_push(struct sim_pkt *p, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport)

@@ -103,6 +103,10 @@ enum sim_ip_verdict sim_ipv4_parse(const uint8_t *data, size_t len, struct sim_i
  * The caller has checked TTL > 1 (a packet whose TTL would reach 0 is dropped, not forwarded). */
 void sim_ipv4_dec_ttl(uint8_t *hdr);
 
+/* The checksum of a transport segment[0..len) with the IPv4 pseudo-header (src, dst, 0, proto,
+ * len): UDP's and TCP's (RFC 768, RFC 9293 3.1). */
+uint16_t sim_pseudo_checksum(uint32_t src, uint32_t dst, uint8_t proto, const uint8_t *segment, size_t len);
+
 /* ---- UDP ---- */
 
 /* The UDP checksum of segment[0..len) (header included, its checksum field as it is) with the

@@ -9,13 +9,7 @@
 
 uint16_t sim_tcp_checksum(uint32_t src, uint32_t dst, const uint8_t *segment, size_t len)
 {
-	uint8_t pseudo[12];
-	sim_put32(pseudo, src);
-	sim_put32(pseudo + 4, dst);
-	pseudo[8] = 0;
-	pseudo[9] = SIM_IPPROTO_TCP;
-	sim_put16(pseudo + 10, (uint16_t)len);
-	return sim_inet_fold(sim_inet_sum(segment, len, sim_inet_sum(pseudo, sizeof pseudo, 0)));
+	return sim_pseudo_checksum(src, dst, SIM_IPPROTO_TCP, segment, len);
 }
 
 uint8_t *sim_tcp_push(struct sim_pkt *p, uint32_t src, uint32_t dst, const struct sim_tcp_hdr *h)

@@ -1,6 +1,6 @@
 # tests/: one CUnit program per unit; each prints CUnit's summary (see build-aux/tee-test-driver).
 TEST_CFLAGS = $(AM_CFLAGS) $(GLIB_CFLAGS) $(CUNIT_CFLAGS)
-EXTRA_DIST += tests/cu.h
+EXTRA_DIST += tests/cu.h tests/vpnsim_test.sh
 
 # The scenario library end to end (needs the program).
 TESTS += tests/test_scenarios.sh tests/test_cli.sh

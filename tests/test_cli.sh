@@ -5,15 +5,7 @@
 # capture for the packets tests/test_scenarios.sh does not capture (IKEv1 and certificate P2S,
 # tests/scenario-data/run-pcap-p2s.ini): same seed, byte-identical report, capture and key
 # tables, which tshark reads with nothing malformed and decrypts entirely.
-set -u
-VPNSIM=${top_builddir:-.}/vpnsim
-SRC=${top_srcdir:-.}
-[ -x "$VPNSIM" ] || { echo "no $VPNSIM"; exit 99; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-fail=0
-pass() { echo "PASS $*"; }
-bad() { echo "FAIL $*"; fail=1; }
+. "${top_srcdir:-.}/tests/vpnsim_test.sh"
 
 # help: the top level and every verb, on stdout, exit 0
 for verb in "" run check draw compare live demo; do

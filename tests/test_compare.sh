@@ -3,15 +3,7 @@
 # its own report; the table shows both, the fault's outage, per-flow rows and verdicts; exit 0
 # when all hold; DIR/report.html and compare.csv are written; reading the run directories (or
 # report.json) again gives the same table; a failing run makes it exit 1; bad input exits 2.
-set -u
-VPNSIM=${top_builddir:-.}/vpnsim
-SRC=${top_srcdir:-.}
-[ -x "$VPNSIM" ] || { echo "no $VPNSIM"; exit 99; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-fail=0
-pass() { echo "PASS $*"; }
-bad() { echo "FAIL $*"; fail=1; }
+. "${top_srcdir:-.}/tests/vpnsim_test.sh"
 A="$SRC/scenarios/active-standby-unplanned.ini"
 B="$SRC/scenarios/active-active-failover.ini"
 

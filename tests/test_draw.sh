@@ -5,15 +5,7 @@
 # tunnel UP then DOWN, each UP tunnel labelled with a measured throughput; --at beyond the
 # duration, or malformed, exits 2; dual-redundancy's second device's tunnels are standby, and an
 # active-standby tunnel being negotiated after a takeover is connecting.
-set -u
-VPNSIM=${top_builddir:-.}/vpnsim
-SRC=${top_srcdir:-.}
-[ -x "$VPNSIM" ] || { echo "no $VPNSIM"; exit 99; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-fail=0
-pass() { echo "PASS $*"; }
-bad() { echo "FAIL $*"; fail=1; }
+. "${top_srcdir:-.}/tests/vpnsim_test.sh"
 AA="$SRC/scenarios/active-active-failover.ini"
 
 # -o by extension

@@ -6,13 +6,7 @@
 # "retransmitted" one is relaxed to >= 0, since at 0 % nothing is lost). The sweep proves the
 # loss really changed: no IKE retransmission at 0 %, some at 30 %, and the flow's loss grows
 # with the path's (it adds the 10 s reboot, about 3.5 %).
-set -u
-VPNSIM=${top_builddir:-.}/vpnsim
-SRC=${top_srcdir:-.}
-[ -x "$VPNSIM" ] || { echo "no $VPNSIM"; exit 99; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-fail=0
+. "${top_srcdir:-.}/tests/vpnsim_test.sh"
 
 # counter NAME FILE: a registry counter's value from report.json
 counter() { sed -n "s|^ *\"$1\" : \([0-9]*\).*|\1|p" "$2" | head -1; }

@@ -5,16 +5,8 @@
 # then Chromium (headless) renders it: no console message or failed load, the DOM holds the
 # verdict and the diagram, and the screenshot is not blank (tests/png_nonblank). Without
 # Chromium the browser part is skipped (exit 77) after the other checks.
-set -u
-VPNSIM=${top_builddir:-.}/vpnsim
-SRC=${top_srcdir:-.}
+. "${top_srcdir:-.}/tests/vpnsim_test.sh"
 PNGCHECK=${top_builddir:-.}/tests/png_nonblank
-[ -x "$VPNSIM" ] || { echo "no $VPNSIM"; exit 99; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-fail=0
-pass() { echo "PASS $*"; }
-bad() { echo "FAIL $*"; fail=1; }
 
 scn="$SRC/scenarios/active-active-failover.ini"
 "$VPNSIM" run "$scn" --out "$out/r1" --quiet >/dev/null 2>"$out/r1.err"

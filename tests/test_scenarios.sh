@@ -4,13 +4,7 @@
 # series.csv, capture.pcap and key tables; a different seed gives a different report; a bad
 # file exits 2; tshark finds the capture clean and decrypts every IKE and ESP packet with the
 # exported key tables.
-set -u
-VPNSIM=${top_builddir:-.}/vpnsim
-SRC=${top_srcdir:-.}
-[ -x "$VPNSIM" ] || { echo "no $VPNSIM"; exit 99; }
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
-fail=0
+. "${top_srcdir:-.}/tests/vpnsim_test.sh"
 for f in "$SRC"/scenarios/*.ini; do
 	name=$(basename "$f" .ini)
 	if "$VPNSIM" run "$f" --out "$out/$name" --quiet 2>"$out/$name.err"; then
