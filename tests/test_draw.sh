@@ -76,4 +76,8 @@ rc=$?
 [ $? -eq 2 ] && pass "--at without a value: exit 2" || bad "--at without a value"
 "$VPNSIM" help | grep -q "^  draw FILE .*--at TIME" && pass "vpnsim help shows draw --at" || bad "help lacks draw --at"
 "$VPNSIM" draw --help | grep -q -- "--at TIME" && pass "draw --help" || bad "draw --help"
+# a site or P2S group without a [path] section is drawn with the default path it gets
+"$VPNSIM" draw "$SRC/scenarios/s2s-p2s.ini" -o "$out/default-path.dot" >/dev/null 2>&1
+grep -q 'branch (default): 1 Gbit/s, 10 ms' "$out/default-path.dot" && grep -q 'users (P2S) (default): 1 Gbit/s' "$out/default-path.dot" &&
+	pass "default paths labelled" || bad "default paths not in the Internet node"
 exit $fail

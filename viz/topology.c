@@ -368,12 +368,13 @@ static const struct scn_path *find_path(const struct scenario *s, const char *ki
  * the instance that holds the public IP.) */
 static void add_path(struct build *b, const char *who, const struct scn_path *p)
 {
-	if (!p)
-		return;
+	g_autofree struct scn_path *dflt = p ? NULL : scn_path_new(); /* no [path.NAME]: its defaults */
 	GString *l = b->internet_label;
 	append_text(l, who);
-	g_string_append(l, ": ");
-	if (ov_path_down(b->ov, p->name)) {
+	g_string_append(l, dflt ? " (default): " : ": ");
+	if (dflt)
+		p = dflt;
+	else if (ov_path_down(b->ov, p->name)) {
 		g_string_append(l, "PATH DOWN\\l");
 		return;
 	}
