@@ -483,7 +483,8 @@ static void fix_auth_fragments(const struct variant *v, bool cert, GArray *held)
 		fix_auth(v, cert, by_num[0]->first, all->data, all->len);
 		size_t off = 0;
 		for (unsigned k = 0; k < total; k++) {
-			memcpy(by_num[k]->piece->data, all->data + off, by_num[k]->piece->len);
+			if (by_num[k]->piece->len) /* an empty piece's data may be NULL */
+				memcpy(by_num[k]->piece->data, all->data + off, by_num[k]->piece->len);
 			off += by_num[k]->piece->len;
 		}
 	}
