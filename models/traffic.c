@@ -172,8 +172,7 @@ static void flow_send(struct sim *sim, void *ctx, uint64_t arg);
  * the route, as a UDP send takes it. */
 static enum sim_drop send_tcp(struct sim_node *n, uint32_t dst, const struct sim_tcp_hdr *h, struct sim_pkt *p)
 {
-	const struct sim_route *r = sim_route_lookup(n, dst);
-	uint32_t src = sim_node_has_addr(n, dst) ? dst : r ? r->iface->addr : 0;
+	uint32_t src = sim_node_source_addr(n, dst);
 	if (!src) {
 		sim_pkt_free(p);
 		sim_node_count_drop(n, SIM_DROP_NO_ROUTE);

@@ -426,18 +426,19 @@ enum sim_drop sim_iface_send(struct sim_iface *iface, struct sim_pkt *pkt)
 	return node_output(iface->node, iface, pkt);
 }
 
+uint32_t sim_node_source_addr(const struct sim_node *n, uint32_t dst)
+{
+	if (sim_node_has_addr(n, dst))
+		return dst;
+	const struct sim_route *r = rt_lookup(&n->rt, dst);
+	return r ? r->iface->addr : 0;
+}
+
 enum sim_drop sim_node_send_udp(struct sim_node *n, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport,
 				struct sim_pkt *pkt)
 {
-	if (!src) {
-		const struct sim_route *r = rt_lookup(&n->rt, dst);
-		if (sim_node_has_addr(n, dst))
-			src = dst;
-		else if (!r)
-			return node_drop(n, SIM_DROP_NO_ROUTE, pkt);
-		else
-			src = r->iface->addr;
-	}
+	if (!src && !(src = sim_node_source_addr(n, dst)))
+		return node_drop(n, SIM_DROP_NO_ROUTE, pkt);
 	sim_udp_push(pkt, src, dst, sport, dport);
 	sim_ipv4_push(pkt, src, dst, SIM_IPPROTO_UDP, n->ttl, n->next_ip_id++);
 	return sim_node_send_ip(n, pkt);

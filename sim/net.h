@@ -255,6 +255,10 @@ enum sim_drop sim_node_send_ip(struct sim_node *n, struct sim_pkt *pkt);
  * Takes pkt. */
 enum sim_drop sim_iface_send(struct sim_iface *iface, struct sim_pkt *pkt);
 
+/* The source address n gives a packet it sends to dst: dst itself when it is one of n's, else
+ * the address of the interface the route to dst leaves by; 0 when there is no route. */
+uint32_t sim_node_source_addr(const struct sim_node *n, uint32_t dst);
+
 /* Sends pkt's data as a UDP datagram: prepends UDP and IPv4 headers (TTL n->ttl, DF, the next IP
  * id) in the headroom and calls sim_node_send_ip. src 0 means the address of the outgoing
  * interface. Takes pkt. */

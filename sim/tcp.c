@@ -82,6 +82,8 @@ enum sim_ip_verdict sim_tcp_parse(const uint8_t *data, size_t len, uint32_t src,
 
 bool sim_tcp_clamp_mss(uint8_t *ip, size_t len, uint16_t mss)
 {
+	if (len < SIM_IPV4_HDR_LEN || ip[9] != SIM_IPPROTO_TCP)
+		return false; /* most packets: no header parse (and checksum) for them */
 	struct sim_ipv4_hdr ih;
 	if (sim_ipv4_parse(ip, len, &ih) != SIM_IP_OK || ih.proto != SIM_IPPROTO_TCP ||
 	    (ih.frag & (SIM_IPV4_FLAG_MF | SIM_IPV4_FRAG_OFFSET_MASK)))
